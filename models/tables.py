@@ -1,0 +1,290 @@
+"""SQLModel tables for the whole domain of DESIGN.md.
+
+Statuses are stored as short strings (not database enums) so that adding one is a code change,
+not a migration on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+# Stable constraint names, so that Alembic can alter them on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class ApplicationKind(StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+
+
+class ApplicationStatus(StrEnum):
+    UNDER_REVIEW = "under_review"
+    FURTHER_WORK = "further_work"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.FURTHER_WORK)
+
+
+class VoteChoice(StrEnum):
+    APPROVE = "approve"
+    FURTHER_WORK = "further_work"
+    DECLINE = "decline"
+    ABSTAIN = "abstain"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    FURTHER_WORK = "further_work"
+    DECLINED = "declined"
+
+
+class StrategyKind(StrEnum):
+    STANDALONE = "standalone"
+    PART_OF_BROADER = "part_of_broader"
+
+
+class LedgerState(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+class Council(SQLModel, table=True):
+    """A council that has applied; `code` is its ONS GSS code, or `local:<slug>` off the list."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=120, unique=True)
+    name: str = Field(max_length=200)
+    authority_type: str | None = Field(default=None, max_length=80)
+    nation: str | None = Field(default=None, max_length=40)
+    region: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Application(SQLModel, table=True):
+    """An application with the evidence for the five criteria (DESIGN.md section 2)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    kind: str = Field(max_length=20, default=ApplicationKind.NEW)
+    status: str = Field(max_length=20, default=ApplicationStatus.UNDER_REVIEW, index=True)
+    # The membership this renews (no foreign key: membership already points here).
+    renewal_of_id: int | None = Field(default=None)
+    current_round: int = Field(default=1)
+    registered_by: str = Field(max_length=32)
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Where the review thread lives; empty until Slack accepted the post.
+    channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # 1. Council motion
+    motion_date: date
+    motion_url: str = Field(max_length=2000)
+    # 2. Charter
+    charter_date: date
+    # 3. Local group: joint work and endorsement
+    group_names: str = Field(sa_type=Text)
+    joint_work: str = Field(sa_type=Text)
+    joint_work_url: str | None = Field(default=None, max_length=2000)
+    endorsed_by: str = Field(max_length=500)
+    endorsement_date: date
+    endorsement_url: str | None = Field(default=None, max_length=2000)
+    # 4. Strategy
+    strategy_url: str = Field(max_length=2000)
+    strategy_kind: str = Field(max_length=20, default=StrategyKind.STANDALONE)
+    strategy_start: date
+    strategy_end: date
+    # 5. Contacts: the councillor here, officers in ContactOfficer (personal data)
+    councillor_name: str | None = Field(default=None, max_length=200)
+    councillor_email: str | None = Field(default=None, max_length=320)
+    councillor_portfolio: str | None = Field(default=None, max_length=300)
+    contacts_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ContactOfficer(SQLModel, table=True):
+    """A council officer named as a contact (criterion 5)."""
+
+    __tablename__ = "contact_officer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    position: int = Field(default=0)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=300)
+    email: str = Field(max_length=320)
+
+
+class ReviewRound(SQLModel, table=True):
+    """One round of review; further work opens the next round in the same thread."""
+
+    __tablename__ = "review_round"
+
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    number: int
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when the round's message reached the channel; the deadline runs from then.
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = Field(default=None, max_length=32)
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    """A working-group member; removal is soft so that past votes keep their author."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(max_length=32, unique=True)
+    constituency: str = Field(max_length=20)
+    display_name: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Vote(SQLModel, table=True):
+    """A member's current vote in a round: one row, upserted."""
+
+    __table_args__ = (UniqueConstraint("application_id", "round", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    member_id: int = Field(foreign_key="member.id", index=True)
+    choice: str = Field(max_length=20)
+    cast_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class VoteChange(SQLModel, table=True):
+    """Every vote cast, changed or withdrawn, with its time (the history)."""
+
+    __tablename__ = "vote_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    member_id: int = Field(foreign_key="member.id")
+    choice: str | None = Field(default=None, max_length=20)  # None: withdrawn
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Conflict(SQLModel, table=True):
+    """A declared conflict of interest: the member is recused from the application."""
+
+    __table_args__ = (UniqueConstraint("application_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    reason: str = Field(sa_type=Text)
+    declared_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Comment(SQLModel, table=True):
+    """A reply in an application's thread."""
+
+    __table_args__ = (UniqueConstraint("channel", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32)
+    text: str | None = Field(default=None, sa_type=Text)
+    posted_at: datetime = Field(sa_type=UTCDateTime)
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Decision(SQLModel, table=True):
+    """Staff's decision on one round."""
+
+    __table_args__ = (UniqueConstraint("application_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    outcome: str = Field(max_length=20)
+    rationale: str = Field(sa_type=Text)
+    without_quorum_reason: str | None = Field(default=None, sa_type=Text)
+    decided_by: str = Field(max_length=32)
+    decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A three-year membership term created by an approval."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    application_id: int | None = Field(default=None, foreign_key="application.id", unique=True)
+    starts_on: date
+    ends_on: date = Field(index=True)
+    renewed_by_id: int | None = Field(default=None, foreign_key="membership.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # Memberships imported from the organisation's spreadsheet have no application.
+    source: str = Field(default="application", max_length=20)
+    strategy_url: str | None = Field(default=None, max_length=2000)
+
+
+class ReminderLedger(SQLModel, table=True):
+    """What was (or is being) sent, so each reminder goes exactly once however often scans run."""
+
+    __tablename__ = "reminder_ledger"
+
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "round", "offset_days", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)
+    subject_id: int
+    round: int = Field(default=0)
+    offset_days: int
+    recipient: str = Field(default="", max_length=32)
+    state: str = Field(max_length=10, default=LedgerState.CLAIMED)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=1)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled: Slack delivers events at least once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every state change: who, what, when."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=60, index=True)
+    council_id: int | None = Field(default=None, index=True)
+    application_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="{}", sa_type=Text)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from models.db import SessionFactory, transaction
+from models.migrate import current_revision, head_revision, upgrade
+from models.tables import AuditEntry, Member, metadata
+from tests.conftest import START
+
+
+async def test_migrations_reach_head_and_match_the_tables(engine: AsyncEngine) -> None:
+    assert await current_revision(engine) == head_revision()
+
+    def diff(sync_conn: object) -> list[object]:
+        return compare_metadata(MigrationContext.configure(sync_conn), metadata)  # type: ignore[arg-type]
+
+    async with engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    # A table or column added without a migration shows up here.
+    assert differences == []
+
+
+async def test_upgrade_twice_is_harmless(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_timestamps_come_back_aware_and_utc(sessions: SessionFactory) -> None:
+    london_summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC).astimezone()
+    async with transaction(sessions) as session:
+        session.add(AuditEntry(at=london_summer, actor="U1", action="test"))
+    async with sessions() as session:
+        entry = (await session.exec(select(AuditEntry))).one()
+    assert entry.at.tzinfo is not None
+    assert entry.at == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_concurrent_read_then_write_transactions_do_not_fail(
+    sessions: SessionFactory,
+) -> None:
+    """Sixteen writers that read first: BEGIN IMMEDIATE makes SQLite queue them, not fail."""
+
+    async def add(i: int) -> None:
+        async with transaction(sessions) as session:
+            existing = (await session.exec(select(Member))).all()
+            await asyncio.sleep(0)
+            session.add(
+                Member(
+                    slack_user_id=f"U{i:08d}",
+                    constituency="lived",
+                    added_by="U0STAFF001",
+                    added_at=START + timedelta(seconds=len(existing)),
+                )
+            )
+
+    await asyncio.gather(*(add(i) for i in range(16)))
+    async with sessions() as session:
+        assert len((await session.exec(select(Member))).all()) == 16
