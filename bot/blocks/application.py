@@ -1,0 +1,201 @@
+"""The application post in the working-group channel (DESIGN.md section 4, "Posting").
+
+Re-rendered from the database after every change; never patched in place.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import ids
+from bot.blocks.format import day, moment
+from bot.constituencies import describe
+from bot.escape import link, mention, mrkdwn, truncate
+from bot.review import CHOICE_LABELS, quorum, recommendation
+from bot.services.applications import ApplicationView
+from bot.settings import ReviewRules
+from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
+
+SECTION_LIMIT = 3000
+OUTCOME_LABELS: dict[str, str] = {
+    Outcome.APPROVED: "Approved",
+    Outcome.FURTHER_WORK: "Further work requested",
+    Outcome.DECLINED: "Declined",
+}
+STATUS_LABELS: dict[str, str] = {
+    ApplicationStatus.UNDER_REVIEW: "under review",
+    ApplicationStatus.FURTHER_WORK: "waiting for further work",
+    ApplicationStatus.APPROVED: "approved",
+    ApplicationStatus.DECLINED: "declined",
+    ApplicationStatus.WITHDRAWN: "withdrawn",
+}
+_VOTE_BUTTONS = (
+    (ids.VOTE_APPROVE, VoteChoice.APPROVE, "primary"),
+    (ids.VOTE_FURTHER_WORK, VoteChoice.FURTHER_WORK, None),
+    (ids.VOTE_DECLINE, VoteChoice.DECLINE, "danger"),
+    (ids.VOTE_ABSTAIN, VoteChoice.ABSTAIN, None),
+)
+
+
+def button_value(view: ApplicationView) -> str:
+    """`<application id>:<round>`, so that a click on an old round's post is recognised."""
+    return f"{view.application.id}:{view.application.current_round}"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+
+
+def _optional_link(url: str | None, label: str) -> str:
+    return f" · {link(url, label)}" if url else ""
+
+
+def criteria_blocks(view: ApplicationView) -> list[Block]:
+    """The five criteria with their evidence and links; contacts unless erased."""
+    a = view.application
+    strategy_kind = (
+        "stand-alone strategy"
+        if a.strategy_kind == StrategyKind.STANDALONE
+        else "part of a broader strategy"
+    )
+    blocks: list[Block] = [
+        _section(
+            f"*1. Council motion* passed {day(a.motion_date)} · "
+            f"{link(a.motion_url, 'motion or minutes')}"
+        ),
+        _section(f"*2. Charter* signed {day(a.charter_date)}"),
+        _section(
+            f"*3. Local group* {mrkdwn(truncate(a.group_names, 500))}\n"
+            f"Joint work: {mrkdwn(truncate(a.joint_work, 1500))}"
+            f"{_optional_link(a.joint_work_url, 'evidence')}\n"
+            f"Endorsed by {mrkdwn(truncate(a.endorsed_by, 300))} on {day(a.endorsement_date)}"
+            f"{_optional_link(a.endorsement_url, 'endorsement')}"
+        ),
+        _section(
+            f"*4. Strategy* {link(a.strategy_url, 'public strategy')} · {strategy_kind}, "
+            f"{day(a.strategy_start)} to {day(a.strategy_end)}"
+        ),
+    ]
+    if a.contacts_erased_at is not None:
+        blocks.append(_section("*5. Contacts* erased under the data retention policy"))
+    else:
+        lines = [
+            f"Councillor: {mrkdwn(a.councillor_name or '')}"
+            f" ({mrkdwn(a.councillor_portfolio or '')}) · {mrkdwn(a.councillor_email or '')}"
+        ]
+        lines += [
+            f"Officer: {mrkdwn(o.name)} ({mrkdwn(o.role)}) · {mrkdwn(o.email)}"
+            for o in view.officers
+        ]
+        blocks.append(_section("*5. Contacts*\n" + "\n".join(lines)))
+    return blocks
+
+
+def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
+    """The live tally by constituency, quorum and recommendation, as mrkdwn."""
+    lines = [f"*Votes, round {view.application.current_round}* ({view.tally.total} cast)"]
+    for constituency, counts in view.tally.by_constituency().items():
+        if counts:
+            parts = ", ".join(
+                f"{counts[c]} {CHOICE_LABELS[c].lower()}" for c in VoteChoice if counts[c]
+            )
+        else:
+            parts = "no vote yet"
+        lines.append(f"• {describe(constituency)}: {parts}")
+    state = quorum(view.tally, rules)
+    if state.met:
+        lines.append("*Quorum:* met")
+    else:
+        lines.append("*Quorum:* not yet: " + "; ".join(state.missing))
+    recommended = recommendation(view.tally)
+    lines.append(
+        "*Recommendation:* " + (CHOICE_LABELS[recommended] if recommended else "no majority")
+    )
+    if view.recused:
+        lines.append("*Recused:* " + ", ".join(mention(user) for user, _ in view.recused))
+    return "\n".join(lines)
+
+
+def build_application_message(
+    view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks)."""
+    a = view.application
+    council = view.council.name
+    kind = "Renewal" if a.kind == ApplicationKind.RENEWAL else "New application"
+    status = STATUS_LABELS.get(a.status, a.status)
+    text = f"{kind}: {council} ({status})"
+    blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]
+    context = [
+        f"Application #{a.id}",
+        f"registered by {mention(a.registered_by)} on {moment(a.registered_at, timezone)}",
+        f"status: *{status}*",
+    ]
+    if view.round is not None and view.round.deadline_at is not None and a.status == "under_review":
+        context.append(f"deadline {moment(view.round.deadline_at, timezone)}")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    blocks += criteria_blocks(view)
+    blocks.append(DividerBlock())
+    blocks.append(_section(tally_text(view, rules)))
+    for decision in view.decisions:
+        label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
+        note = (
+            f"\n_Decided without quorum:_ {mrkdwn(decision.without_quorum_reason)}"
+            if decision.without_quorum_reason
+            else ""
+        )
+        blocks.append(
+            _section(
+                f"*Decision, round {decision.round}: {label}* by {mention(decision.decided_by)} "
+                f"on {moment(decision.decided_at, timezone)}\n"
+                f"{mrkdwn(truncate(decision.rationale, 2000))}{note}"
+            )
+        )
+    if a.status == ApplicationStatus.UNDER_REVIEW:
+        value = button_value(view)
+        elements = [
+            ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
+            for action_id, choice, style in _VOTE_BUTTONS
+        ]
+        elements += [
+            ButtonElement(text="Declare conflict", action_id=ids.DECLARE_CONFLICT, value=value),
+            ButtonElement(text="Record decision", action_id=ids.RECORD_DECISION, value=value),
+        ]
+        blocks.append(ActionsBlock(block_id=f"review:{value}", elements=elements))
+    if a.status == ApplicationStatus.FURTHER_WORK:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="Waiting for updated evidence; staff open the next round with "
+                        "*Edit evidence*."
+                    )
+                ]
+            )
+        )
+    if a.status.startswith(("under_review", "further_work")):
+        blocks.append(
+            ActionsBlock(
+                block_id=f"manage:{a.id}",
+                elements=[
+                    ButtonElement(
+                        text="Edit evidence", action_id=ids.EDIT_APPLICATION, value=str(a.id)
+                    ),
+                    ButtonElement(
+                        text="Withdraw", action_id=ids.WITHDRAW_APPLICATION, value=str(a.id)
+                    ),
+                ],
+            )
+        )
+    return text, blocks

@@ -1,0 +1,39 @@
+"""Escaping user text for Slack's mrkdwn, and building mentions from validated ids."""
+
+from __future__ import annotations
+
+import re
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def mrkdwn(text: str) -> str:
+    """Escape text for mrkdwn so it can neither ping (`<!channel>`) nor disguise a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """`<@U…>` for a real user id; anything else is shown as escaped text, never a mention."""
+    if _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return mrkdwn(user_id)
+
+
+def channel_link(channel_id: str) -> str:
+    if _CHANNEL_ID.match(channel_id):
+        return f"<#{channel_id}>"
+    return mrkdwn(channel_id)
+
+
+def link(url: str, label: str) -> str:
+    """A link whose label is escaped; the URL must already be validated as http(s)."""
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe_url}|{mrkdwn(label)}>"
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters with an ellipsis, so Block Kit limits are never broken."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"

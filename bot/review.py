@@ -1,0 +1,92 @@
+"""The review rules of DESIGN.md section 4 as pure functions: tally, quorum, recommendation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.constituencies import CONSTITUENCIES, describe
+from bot.settings import ReviewRules
+from models.tables import VoteChoice
+
+CHOICE_LABELS: dict[VoteChoice, str] = {
+    VoteChoice.APPROVE: "Approve",
+    VoteChoice.FURTHER_WORK: "Further work",
+    VoteChoice.DECLINE: "Decline",
+    VoteChoice.ABSTAIN: "Abstain",
+}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Current votes of one round: (constituency, choice) for each voting member."""
+
+    votes: tuple[tuple[str, VoteChoice], ...] = ()
+
+    @classmethod
+    def of(cls, votes: Iterable[tuple[str, VoteChoice | str]]) -> Tally:
+        return cls(tuple((c, VoteChoice(v)) for c, v in votes))
+
+    @property
+    def total(self) -> int:
+        return len(self.votes)
+
+    def count(self, choice: VoteChoice) -> int:
+        return sum(1 for _, v in self.votes if v == choice)
+
+    def by_constituency(self) -> dict[str, Counter[VoteChoice]]:
+        """Every constituency, in roster order, with its votes by choice (possibly none)."""
+        result: dict[str, Counter[VoteChoice]] = {k: Counter() for k in CONSTITUENCIES}
+        for constituency, choice in self.votes:
+            result.setdefault(constituency, Counter())[choice] += 1
+        return result
+
+    @property
+    def constituencies_voted(self) -> frozenset[str]:
+        return frozenset(c for c, _ in self.votes)
+
+
+@dataclass(frozen=True)
+class QuorumState:
+    met: bool
+    missing: tuple[str, ...]  # what is still missing, as people read it
+
+
+def quorum(tally: Tally, rules: ReviewRules) -> QuorumState:
+    """Whether the round has quorum; abstentions count, recused members cannot vote at all."""
+    missing: list[str] = []
+    if tally.total < rules.quorum_min_votes:
+        more = rules.quorum_min_votes - tally.total
+        missing.append(
+            f"{more} more vote{'s' if more != 1 else ''} "
+            f"({tally.total} of {rules.quorum_min_votes})"
+        )
+    voted = tally.constituencies_voted
+    if len(voted) < rules.quorum_min_constituencies:
+        more = rules.quorum_min_constituencies - len(voted)
+        missing.append(
+            f"votes from {more} more constituenc{'ies' if more != 1 else 'y'} "
+            f"({len(voted)} of {rules.quorum_min_constituencies})"
+        )
+    for required in rules.quorum_required:
+        if required not in voted:
+            missing.append(f"no vote yet from {describe(required)}")
+    return QuorumState(met=not missing, missing=tuple(missing))
+
+
+def missing_constituencies(tally: Tally, rules: ReviewRules) -> tuple[str, ...]:
+    """Constituencies with no vote yet, required ones first (for the channel warning)."""
+    voted = tally.constituencies_voted
+    required = [c for c in rules.quorum_required if c not in voted]
+    others = [c for c in CONSTITUENCIES if c not in voted and c not in required]
+    return tuple(required + others)
+
+
+def recommendation(tally: Tally) -> VoteChoice | None:
+    """The option with a majority (over half) of the non-abstaining votes, else None."""
+    counted = [v for _, v in tally.votes if v != VoteChoice.ABSTAIN]
+    if not counted:
+        return None
+    choice, count = Counter(counted).most_common(1)[0]
+    return choice if count * 2 > len(counted) else None

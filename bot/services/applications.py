@@ -1,0 +1,99 @@
+"""Reading an application with everything its post shows (the view the builders render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.review import Tally
+from models.tables import (
+    Application,
+    Conflict,
+    ContactOfficer,
+    Council,
+    Decision,
+    Member,
+    ReviewRound,
+    Vote,
+)
+
+
+class NotFound(Exception):
+    """The thing asked for does not exist; the message says what."""
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """An application as its post shows it: evidence, current round, tally, recusals, decisions."""
+
+    application: Application
+    council: Council
+    officers: tuple[ContactOfficer, ...]
+    round: ReviewRound | None
+    tally: Tally
+    recused: tuple[tuple[str, str], ...]  # (Slack user id, reason)
+    decisions: tuple[Decision, ...]  # all rounds, oldest first
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision on the current round, if any."""
+        for decision in self.decisions:
+            if decision.round == self.application.current_round:
+                return decision
+        return None
+
+
+async def load_view(session: AsyncSession, application_id: int) -> ApplicationView:
+    application = await session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"There is no application #{application_id}.")
+    council = await session.get(Council, application.council_id)
+    assert council is not None
+    officers = (
+        await session.exec(
+            select(ContactOfficer)
+            .where(ContactOfficer.application_id == application_id)
+            .order_by(col(ContactOfficer.position))
+        )
+    ).all()
+    review_round = (
+        await session.exec(
+            select(ReviewRound).where(
+                ReviewRound.application_id == application_id,
+                ReviewRound.number == application.current_round,
+            )
+        )
+    ).first()
+    votes = (
+        await session.exec(
+            select(Member.constituency, Vote.choice)
+            .join(Member, col(Member.id) == col(Vote.member_id))
+            .where(Vote.application_id == application_id, Vote.round == application.current_round)
+        )
+    ).all()
+    recused = (
+        await session.exec(
+            select(Member.slack_user_id, Conflict.reason)
+            .join(Member, col(Member.id) == col(Conflict.member_id))
+            .where(Conflict.application_id == application_id)
+            .order_by(col(Conflict.declared_at))
+        )
+    ).all()
+    decisions = (
+        await session.exec(
+            select(Decision)
+            .where(Decision.application_id == application_id)
+            .order_by(col(Decision.round))
+        )
+    ).all()
+    return ApplicationView(
+        application=application,
+        council=council,
+        officers=tuple(officers),
+        round=review_round,
+        tally=Tally.of(votes),
+        recused=tuple((user, reason) for user, reason in recused),
+        decisions=tuple(decisions),
+    )

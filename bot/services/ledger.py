@@ -1,0 +1,112 @@
+"""The reminder ledger: exactly-once sending that survives restarts, crashes and twin instances.
+
+A reminder is claimed with an INSERT under a unique key and committed before it is sent; after
+sending it is marked sent. A claim never marked sent (the bot died in between) may be taken
+again once its lease has run out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from models.db import SessionFactory, transaction
+from models.dialect import insert_for
+from models.tables import LedgerState, ReminderLedger
+
+DEFAULT_LEASE = timedelta(minutes=10)
+
+
+async def claim(
+    sessions: SessionFactory,
+    *,
+    kind: str,
+    subject_id: int,
+    offset_days: int,
+    now: datetime,
+    round: int = 0,
+    recipient: str = "",
+    lease: timedelta = DEFAULT_LEASE,
+) -> int | None:
+    """Claim a reminder; the ledger row id if this caller should send it, else None."""
+    async with transaction(sessions) as session:
+        key = {
+            "kind": kind,
+            "subject_id": subject_id,
+            "round": round,
+            "offset_days": offset_days,
+            "recipient": recipient,
+        }
+        statement = (
+            insert_for(session, ReminderLedger)
+            .values(**key, state=LedgerState.CLAIMED, claimed_at=now, attempts=1)
+            .on_conflict_do_nothing()
+            .returning(col(ReminderLedger.id))
+        )
+        inserted = (await session.exec(statement)).scalar_one_or_none()
+        if inserted is not None:
+            return int(inserted)
+        # Taken before: only a stale claim (a crash between claim and send) may be retaken.
+        retaken = await session.exec(
+            update(ReminderLedger)
+            .where(
+                *(getattr(ReminderLedger, name) == value for name, value in key.items()),
+                col(ReminderLedger.state) == LedgerState.CLAIMED,
+                col(ReminderLedger.claimed_at) < now - lease,
+            )
+            .values(claimed_at=now, attempts=col(ReminderLedger.attempts) + 1)
+            .returning(col(ReminderLedger.id))
+        )
+        row = retaken.scalar_one_or_none()
+        return int(row) if row is not None else None
+
+
+async def mark_sent(sessions: SessionFactory, ledger_id: int, now: datetime) -> None:
+    async with transaction(sessions) as session:
+        await session.exec(
+            update(ReminderLedger)
+            .where(col(ReminderLedger.id) == ledger_id)
+            .values(state=LedgerState.SENT, sent_at=now)
+        )
+
+
+async def record_skipped(
+    sessions: SessionFactory,
+    *,
+    kind: str,
+    subject_id: int,
+    offset_days: int,
+    now: datetime,
+    note: str,
+    round: int = 0,
+    recipient: str = "",
+) -> None:
+    """Record that a reminder was deliberately not sent (e.g. superseded by a more urgent one)."""
+    async with transaction(sessions) as session:
+        await session.exec(
+            insert_for(session, ReminderLedger)
+            .values(
+                kind=kind,
+                subject_id=subject_id,
+                round=round,
+                offset_days=offset_days,
+                recipient=recipient,
+                state=LedgerState.SKIPPED,
+                claimed_at=now,
+                attempts=0,
+                note=note,
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def release(sessions: SessionFactory, ledger_id: int) -> None:
+    """Give a claim back at once (sending failed in a way worth retrying on the next scan)."""
+    async with transaction(sessions) as session:
+        row = (
+            await session.exec(select(ReminderLedger).where(ReminderLedger.id == ledger_id))
+        ).one()
+        if row.state == LedgerState.CLAIMED:
+            await session.delete(row)
