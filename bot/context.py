@@ -1,0 +1,18 @@
+"""What listeners and jobs need, as one immutable object put into Bolt's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.settings import Settings
+from models.db import SessionFactory
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Settings, the session factory and the clock. Listeners receive it as `deps`."""
+
+    settings: Settings
+    sessions: SessionFactory
+    clock: Clock

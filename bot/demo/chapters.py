@@ -1,0 +1,24 @@
+"""The demo's chapters, in the order of the story (DESIGN.md section 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.demo.story import STAFF_ID, Story
+
+Chapter = Callable[[Story], Awaitable[None]]
+
+
+async def help_chapter(story: Story) -> None:
+    story.chapter("Staff ask the bot what it can do")
+    story.say("Sam types `/sanctuary help`.")
+    before = len(story.slack.responses())
+    reply = await story.client.slash_command(STAFF_ID, "help")
+    if reply.status != 200:
+        raise RuntimeError(f"the bot answered HTTP {reply.status} to a signed slash command")
+    await story.slack.wait_until(lambda: len(story.slack.responses()) > before)
+    body = story.slack.responses()[-1].body
+    story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
+
+
+CHAPTERS: list[Chapter] = [help_chapter]

@@ -1,0 +1,113 @@
+"""Starting and stopping the bot: database, app, HTTP server or Socket Mode, and scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_app, make_client
+from bot.clock import Clock, SystemClock
+from bot.context import Deps
+from bot.server import build_web_app
+from bot.settings import Settings
+from models.db import make_engine, make_session_factory
+from models.migrate import upgrade
+from scheduler import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """A running bot; `stop()` shuts everything down in order."""
+
+    deps: Deps
+    engine: AsyncEngine
+    bolt: AsyncApp
+    client: AsyncWebClient
+    scheduler: AsyncIOScheduler | None = None
+    runner: web.AppRunner | None = None
+    url: str | None = None
+    _stopped: bool = field(default=False, repr=False)
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.engine.dispose()
+
+
+async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Open (and upgrade) the database and build the app, without serving yet."""
+    engine = make_engine(settings.database_url)
+    await upgrade(engine)  # idempotent; on PostgreSQL serialised by an advisory lock
+    deps = Deps(
+        settings=settings, sessions=make_session_factory(engine), clock=clock or SystemClock()
+    )
+    client = make_client(deps)
+    return Runtime(deps=deps, engine=engine, bolt=build_app(deps, client), client=client)
+
+
+async def start_http(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+    with_scheduler: bool = True,
+) -> Runtime:
+    """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
+    runtime = await prepare(settings, clock)
+    runner = web.AppRunner(build_web_app(runtime.bolt, runtime.deps), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.port if port is None else port)
+    await site.start()
+    runtime.runner = runner
+    bound_port = runner.addresses[0][1]
+    runtime.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound_port}"
+    if with_scheduler:
+        runtime.scheduler = build_scheduler(runtime.deps, runtime.client)
+        runtime.scheduler.start()
+    return runtime
+
+
+async def run_forever(settings: Settings) -> None:
+    """`sanctuary-bot run`: until Ctrl-C or SIGTERM, then a clean shutdown."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        runtime = await prepare(settings)
+        runtime.scheduler = build_scheduler(runtime.deps, runtime.client)
+        runtime.scheduler.start()
+        handler = AsyncSocketModeHandler(runtime.bolt, settings.app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Connected to Slack in Socket Mode")
+        try:
+            await stop.wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            await runtime.stop()
+    else:
+        runtime = await start_http(settings)
+        log.info("Listening on %s (POST /slack/events, GET /healthz)", runtime.url)
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+    log.info("Stopped cleanly")

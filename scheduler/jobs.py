@@ -1,0 +1,26 @@
+"""The scan jobs. Each is a plain function of (deps, client) that may run twice safely.
+
+Jobs call services and builders; they never import `handlers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Deps
+
+JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: JobFunction
+    every_seconds: int
+    description: str
+
+
+JOBS: list[Job] = []
