@@ -1,4 +1,7 @@
-"""`/sanctuary <sub-command>`: ack at once, then dispatch; the answer goes to response_url."""
+"""`/sanctuary <sub-command>`: ack at once, then dispatch; the answer goes to response_url.
+
+Sub-commands live in the modules of this package and register with `@subcommand`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
@@ -64,12 +67,6 @@ def subcommand(name: str, *, staff_only: bool = False) -> Callable[[Subcommand],
     return decorate
 
 
-@subcommand("help")
-async def show_help(call: CommandCall) -> None:
-    text, blocks = build_help(is_staff=call.is_staff)
-    await call.reply(text, blocks)
-
-
 async def handle_sanctuary(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -104,7 +101,3 @@ async def handle_sanctuary(
         )
         return
     await entry.run(call)
-
-
-def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND)(handle_sanctuary)

@@ -1,0 +1,13 @@
+"""The `/sanctuary` slash command and its sub-commands (one module per group of them)."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import ids
+from handlers.commands import help  # noqa: F401  (registers its sub-commands)
+from handlers.commands.dispatch import handle_sanctuary
+
+
+def register(app: AsyncApp) -> None:
+    app.command(ids.COMMAND)(handle_sanctuary)
