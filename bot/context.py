@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.coalesce import Coalescer
 from bot.settings import Settings
 from models.db import SessionFactory
 
@@ -16,3 +17,5 @@ class Deps:
     settings: Settings
     sessions: SessionFactory
     clock: Clock
+    # This process's in-flight Slack updates (one per post at a time).
+    post_updates: Coalescer = field(default_factory=Coalescer)
