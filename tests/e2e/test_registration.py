@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from bot.runtime import Runtime
@@ -16,6 +18,12 @@ from scheduler.posting import post_pending_applications
 from tests.conftest import OUTSIDER, STAFF
 
 TODAY = date(2026, 3, 2)  # the clock fixture's day
+
+
+@pytest.fixture(autouse=True)
+def _slack_saw_nothing_wrong(standin: SlackStandIn) -> Iterator[None]:
+    yield
+    assert standin.warnings == []
 
 
 def answers(today: date = TODAY, **overrides: Any) -> dict[str, Any]:
@@ -68,11 +76,15 @@ async def submit(
 
 
 async def register_sheffield(
-    slack: SignedSlackClient, standin: SlackStandIn, **overrides: Any
+    slack: SignedSlackClient, standin: SlackStandIn, *, posted: bool = True, **overrides: Any
 ) -> dict[str, Any]:
+    """Register Sheffield through the modal; wait for the post unless `posted=False`."""
     view = await open_modal(slack, standin)
     option = await pick(slack, view, "sheff")
+    before = len(standin.messages())
     assert await submit(slack, view, answers(council=option, **overrides)) is None
+    if posted:
+        await standin.wait_until(lambda: len(standin.messages()) > before)
     return view
 
 
@@ -185,7 +197,7 @@ async def test_not_in_channel_keeps_the_application_and_says_what_to_do(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
     standin.fail_next("chat.postMessage", error="not_in_channel")
-    await register_sheffield(slack, standin)
+    await register_sheffield(slack, standin, posted=False)
     notice = await _wait_for_failure_notice(standin)
     assert "/invite @Sanctuary Network" in notice
     assert standin.messages() == []
@@ -213,7 +225,7 @@ async def test_rate_limits_beyond_retries_and_server_errors_are_survived(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
     standin.fail_next("chat.postMessage", error="ratelimited", retry_after=0, times=5)
-    await register_sheffield(slack, standin)
+    await register_sheffield(slack, standin, posted=False)
     notice = await _wait_for_failure_notice(standin)
     assert "slow down" in notice
     standin.fail_next("chat.postMessage", status=500)
@@ -221,3 +233,105 @@ async def test_rate_limits_beyond_retries_and_server_errors_are_survived(
     assert standin.messages() == []
     assert await post_pending_applications(bot.deps, bot.client) == 1
     assert len(standin.messages()) == 1
+
+
+async def _posted_application(bot: Runtime) -> Application:
+    async with bot.deps.sessions() as session:
+        return (await session.exec(select(Application))).one()
+
+
+async def test_staff_edit_evidence_and_the_post_is_rerendered(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await register_sheffield(slack, standin)
+    [post] = standin.messages()
+    await slack.block_action(OUTSIDER, "edit_application", message_ts=post.ts)
+    await standin.wait_until(lambda: bool(standin.responses()))
+    assert "only City of Sanctuary UK staff" in standin.responses()[-1].body["text"]
+    assert standin.last_view(OUTSIDER) is None
+
+    await slack.block_action(STAFF, "edit_application", message_ts=post.ts)
+    await standin.wait_until(lambda: standin.last_view(STAFF) is not None)
+    view = standin.last_view(STAFF)
+    assert view is not None and view["callback_id"] == "edit_view"
+    # Prefilled: submitting only a change keeps everything else.
+    errors = await submit(slack, view, {"joint_work": "A new & better programme"})
+    assert errors is None
+    await standin.wait_for("chat.update")
+    shown = render_blocks_as_text(standin.messages()[0].text, standin.messages()[0].blocks)
+    assert "A new & better programme" in shown
+    async with bot.deps.sessions() as session:
+        entry = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "application.updated"))
+        ).one()
+        assert '"joint_work"' in entry.detail
+
+
+async def test_edit_after_further_work_opens_the_next_round_in_the_thread(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await register_sheffield(slack, standin)
+    [post] = standin.messages()
+    async with bot.deps.sessions() as session, session.begin():
+        application = (await session.exec(select(Application))).one()
+        application.status = "further_work"  # as the decision (another module) leaves it
+        session.add(application)
+    await slack.block_action(STAFF, "edit_application", message_ts=post.ts)
+    await standin.wait_until(lambda: standin.last_view(STAFF) is not None)
+    view = standin.last_view(STAFF)
+    assert view is not None
+    bot.deps.clock.advance(timedelta(days=20))  # type: ignore[attr-defined]
+    new_url = "https://www.example.gov.uk/strategy-2026"
+    assert await submit(slack, view, {"strategy_url": new_url}) is None
+    await standin.wait_until(lambda: bool(standin.thread(CHANNEL_ID, post.ts)))
+    [reply] = standin.thread(CHANNEL_ID, post.ts)
+    assert reply.text.startswith("Round 2 opened: evidence updated — strategy link")
+    await standin.wait_for("chat.update")
+    application = await _posted_application(bot)
+    assert (application.status, application.current_round) == ("under_review", 2)
+    async with bot.deps.sessions() as session:
+        second = (await session.exec(select(ReviewRound).where(ReviewRound.number == 2))).one()
+        assert second.message_ts == reply.ts
+        assert second.deadline_at == bot.deps.clock.now() + timedelta(days=14)
+    shown = render_blocks_as_text(standin.messages()[0].text, standin.messages()[0].blocks)
+    assert "Votes, round 2" in shown
+
+
+async def test_staff_withdraw_with_a_reason(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await register_sheffield(slack, standin)
+    [post] = standin.messages()
+    await slack.block_action(STAFF, "withdraw_application", message_ts=post.ts)
+    await standin.wait_until(lambda: standin.last_view(STAFF) is not None)
+    view = standin.last_view(STAFF)
+    assert view is not None
+    values = slack.fill_view_state(view, {"withdraw_reason": "The council asked to pause"})
+    await slack.view_submission(STAFF, view, values)
+    await standin.wait_for("chat.update")
+    shown = render_blocks_as_text(standin.messages()[0].text, standin.messages()[0].blocks)
+    assert "withdrawn" in shown
+    assert "Edit evidence" not in shown
+    assert (await _posted_application(bot)).status == "withdrawn"
+
+
+async def _status(slack: SignedSlackClient, standin: SlackStandIn, text: str) -> str:
+    before = len(standin.responses())
+    await slack.slash_command(OUTSIDER, f"status {text}")
+    await standin.wait_until(lambda: len(standin.responses()) > before)
+    body = standin.responses()[-1].body
+    return render_blocks_as_text(body["text"], body.get("blocks"))
+
+
+async def test_status_shows_where_an_application_stands(
+    slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await register_sheffield(slack, standin)
+    view = await open_modal(slack, standin)
+    assert await submit(slack, view, answers(council_other="Frome Town Council")) is None
+    await standin.wait_for("chat.postMessage", 2)
+    shown = await _status(slack, standin, "sheffield")
+    assert "Sheffield City Council" in shown
+    assert "under review" in shown and "0 votes cast" in shown and "Deadline" in shown
+    assert "Frome Town Council" in await _status(slack, standin, "frome")
+    assert "found no application" in await _status(slack, standin, "Brighton")
