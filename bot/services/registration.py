@@ -186,6 +186,10 @@ _DATE_FIELDS = frozenset(
 )
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
 def _date(value: Any) -> date | None:
     if not isinstance(value, str) or not value:
         return None
@@ -224,9 +228,7 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         if value is None:
             errors.setdefault(name, f"Pick the date the {what}.")
         elif value > today:
-            errors.setdefault(
-                name, f"The {what} cannot be in the future (today is {today:%d/%m/%Y})."
-            )
+            errors.setdefault(name, f"The {what} cannot be in the future (today is {_day(today)}).")
 
     def url(name: str, required: bool, what: str) -> None:
         value = getattr(form, name)
@@ -292,7 +294,7 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
             errors.setdefault(
                 "strategy_end",
                 f"The strategy must commit for at least three years: end on or after "
-                f"{earliest_end:%d/%m/%Y}.",
+                f"{_day(earliest_end)}.",
             )
     # 5. Contacts
     need("councillor_name", "Name the councillor responsible.")
