@@ -246,3 +246,33 @@ async def test_update_and_withdraw_are_audited(sessions: SessionFactory, clock: 
         assert "no longer be changed" in refused.message
     else:
         raise AssertionError("a withdrawn application was withdrawn again")
+
+
+async def test_longest_hostile_evidence_still_fits_block_kit(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    from bot.blocks.application import build_application_message
+    from bot.services.applications import load_view
+    from bot.settings import Settings
+    from bot.standin.server import validate_blocks
+
+    url = "https://example.org/?" + "a=&" * 159
+    form = valid(
+        group_names="&" * LIMITS["group_names"],
+        joint_work="<!channel>&" * (LIMITS["joint_work"] // 11),
+        joint_work_url=url,
+        endorsed_by="<" * LIMITS["endorsed_by"],
+        endorsement_url=url,
+        motion_url=url,
+        strategy_url=url,
+    )
+    assert validate(form, TODAY) == {}
+    async with transaction(sessions) as session:
+        application = await register_application(session, form, actor="U0STAFF001", now=clock.now())
+        assert application.id is not None
+        view = await load_view(session, application.id)
+    settings = Settings()
+    _, blocks = build_application_message(view, rules=settings.rules, timezone=settings.timezone)
+    as_dicts = [b.to_dict() for b in blocks]
+    assert validate_blocks(as_dicts, limit=50) == []
+    assert "<!channel>" not in str(as_dicts)
