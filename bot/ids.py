@@ -25,3 +25,9 @@ WITHDRAW_VIEW = "withdraw_view"
 
 # External select answered by the bot
 COUNCIL_PICKER = "council_picker"
+
+# Registration modal: the council inputs (the other inputs' block_id and action_id are the
+# field names of bot.services.registration.ApplicationForm, e.g. "motion_date").
+COUNCIL_BLOCK = "council"
+COUNCIL_OTHER_BLOCK = "council_other"
+WITHDRAW_REASON_BLOCK = "withdraw_reason"

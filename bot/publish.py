@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.application import build_application_message
 from bot.context import Deps
+from bot.escape import mrkdwn, truncate
+from bot.services import audit, ledger
 from bot.services.applications import load_view
+from bot.services.posting import POST_APPLICATION, POST_ROUND, mark_posted
+from bot.slack_errors import SLACK_FAILURES, error_code, explain
+from models.db import transaction
+from models.tables import Application, ApplicationStatus
+
+log = logging.getLogger(__name__)
 
 
 async def refresh_post(deps: Deps, client: AsyncWebClient, application_id: int) -> bool:
@@ -32,3 +44,206 @@ async def refresh_post(deps: Deps, client: AsyncWebClient, application_id: int) 
         return True
 
     return await deps.post_updates.run(("application", application_id), render_and_send)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """How an attempt to post went: posted, or why not (and what to do, for people)."""
+
+    posted: bool
+    advice: str | None = None  # explain(error) when Slack refused or was unreachable
+    error_code: str | None = None
+    permalink: str | None = None
+    busy: bool = False  # someone else is posting it right now, or it no longer needs posting
+
+
+async def _permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    try:
+        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SLACK_FAILURES:
+        return None
+    link = answer.get("permalink")
+    return link if isinstance(link, str) else None
+
+
+async def _failed(
+    deps: Deps,
+    ledger_id: int,
+    application_id: int,
+    number: int,
+    error: BaseException,
+    *,
+    actor: str,
+    record: bool,
+) -> PostResult:
+    code = error_code(error)
+    advice = explain(error)
+    log.warning("Posting application #%s round %s failed: %s", application_id, number, code)
+    await ledger.release(deps.sessions, ledger_id)
+    if record:
+        async with transaction(deps.sessions) as session:
+            application = await session.get(Application, application_id)
+            audit.record(
+                session,
+                at=deps.clock.now(),
+                actor=actor,
+                action="application.post_failed",
+                council_id=application.council_id if application else None,
+                application_id=application_id,
+                round=number,
+                error=code,
+                advice=advice,
+            )
+    return PostResult(posted=False, advice=advice, error_code=code)
+
+
+async def try_post_application(
+    deps: Deps,
+    client: AsyncWebClient,
+    application_id: int,
+    *,
+    actor: str = "system",
+    record_failure: bool = True,
+) -> PostResult:
+    """Post a registered application to the working-group channel, exactly once.
+
+    The post is claimed in the ledger first, so that two runs (or instances) never both post.
+    On a Slack failure the claim is released for the retry job, and (if `record_failure`)
+    `application.post_failed` is audited.
+    """
+    channel = deps.settings.channel
+    if channel is None:
+        return PostResult(posted=False, advice="SANCTUARY_CHANNEL is not set.")
+    now = deps.clock.now()
+    ledger_id = await ledger.claim(
+        deps.sessions,
+        kind=POST_APPLICATION,
+        subject_id=application_id,
+        offset_days=0,
+        round=1,
+        now=now,
+    )
+    if ledger_id is None:
+        return PostResult(posted=False, busy=True)
+    async with deps.sessions() as session:
+        view = await load_view(session, application_id)
+    application = view.application
+    if application.message_ts is not None or application.status != ApplicationStatus.UNDER_REVIEW:
+        # Posted already, or withdrawn before it ever reached the channel.
+        await ledger.release(deps.sessions, ledger_id)
+        return PostResult(posted=False, busy=True)
+    deadline = now + timedelta(days=deps.settings.rules.review_days)
+    if view.round is not None:
+        # Render with the deadline the round will have once Slack accepts the post.
+        shown = view.round.model_copy(update={"posted_at": now, "deadline_at": deadline})
+        view = replace(view, round=shown)
+    text, blocks = build_application_message(
+        view, rules=deps.settings.rules, timezone=deps.settings.timezone
+    )
+    try:
+        answer = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SLACK_FAILURES as error:
+        return await _failed(
+            deps, ledger_id, application_id, 1, error, actor=actor, record=record_failure
+        )
+    ts = str(answer["ts"])
+    posted_channel = str(answer.get("channel") or channel)
+    async with transaction(deps.sessions) as session:
+        await mark_posted(
+            session,
+            application_id=application_id,
+            number=1,
+            channel=posted_channel,
+            ts=ts,
+            now=now,
+            review_days=deps.settings.rules.review_days,
+            ledger_id=ledger_id,
+            actor=actor,
+        )
+    return PostResult(posted=True, permalink=await _permalink(client, posted_channel, ts))
+
+
+async def post_application(deps: Deps, client: AsyncWebClient, application_id: int) -> bool:
+    """Post a registered application to the channel (exactly once); True if this call posted it."""
+    return (await try_post_application(deps, client, application_id)).posted
+
+
+async def try_post_round(
+    deps: Deps,
+    client: AsyncWebClient,
+    application_id: int,
+    number: int,
+    *,
+    what_changed: str = "",
+    actor: str = "system",
+    record_failure: bool = True,
+) -> PostResult:
+    """Announce round `number` in the application's thread (exactly once); re-render the post."""
+    now = deps.clock.now()
+    async with deps.sessions() as session:
+        application = await session.get(Application, application_id)
+    if application is None or application.channel is None or application.message_ts is None:
+        return PostResult(posted=False, busy=True)
+    ledger_id = await ledger.claim(
+        deps.sessions,
+        kind=POST_ROUND,
+        subject_id=application_id,
+        offset_days=0,
+        round=number,
+        now=now,
+    )
+    if ledger_id is None:
+        return PostResult(posted=False, busy=True)
+    text = f"Round {number} opened: evidence updated"
+    if what_changed:
+        text += f" — {mrkdwn(truncate(what_changed, 500))}"
+    days = deps.settings.rules.review_days
+    text += f". Please review and vote again; the deadline is {days} days from now."
+    try:
+        answer = await client.chat_postMessage(
+            channel=application.channel, thread_ts=application.message_ts, text=text
+        )
+    except SLACK_FAILURES as error:
+        return await _failed(
+            deps, ledger_id, application_id, number, error, actor=actor, record=record_failure
+        )
+    async with transaction(deps.sessions) as session:
+        await mark_posted(
+            session,
+            application_id=application_id,
+            number=number,
+            channel=application.channel,
+            ts=str(answer["ts"]),
+            now=now,
+            review_days=deps.settings.rules.review_days,
+            ledger_id=ledger_id,
+            actor=actor,
+        )
+    try:
+        await refresh_post(deps, client, application_id)
+    except SLACK_FAILURES as error:
+        log.warning("Could not re-render application #%s: %s", application_id, error_code(error))
+    return PostResult(posted=True)
+
+
+async def tell(
+    client: AsyncWebClient, user_id: str, text: str, *, channel: str | None = None
+) -> bool:
+    """A message only `user_id` sees: ephemeral in `channel` if given, else (or failing) a DM."""
+    if channel is not None:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            return True
+        except SLACK_FAILURES as error:
+            log.info(
+                "Ephemeral to %s in %s failed (%s); trying a DM",
+                user_id,
+                channel,
+                error_code(error),
+            )
+    try:
+        await client.chat_postMessage(channel=user_id, text=text)
+        return True
+    except SLACK_FAILURES as error:
+        log.warning("Could not tell %s: %s", user_id, error_code(error))
+        return False

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.posting import post_pending_applications
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -23,4 +24,11 @@ class Job:
     description: str
 
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job(
+        id="post-pending-applications",
+        run=post_pending_applications,
+        every_seconds=60,
+        description="Post applications (and new rounds) that Slack refused earlier",
+    ),
+]

@@ -53,8 +53,22 @@ def button_value(view: ApplicationView) -> str:
     return f"{view.application.id}:{view.application.current_round}"
 
 
+def _safe_cut(text: str, limit: int) -> str:
+    """Truncate mrkdwn without cutting a link `<...>` or an entity such as `&amp;` in half."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    amp = cut.rfind("&")
+    if amp > cut.rfind(";") or (amp >= 0 and len(cut) - amp < 8 and ";" not in cut[amp:]):
+        cut = cut[:amp]
+    return cut + "…"
+
+
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=_safe_cut(text, SECTION_LIMIT)))
 
 
 def _optional_link(url: str | None, label: str) -> str:
@@ -145,6 +159,16 @@ def build_application_message(
     if view.round is not None and view.round.deadline_at is not None and a.status == "under_review":
         context.append(f"deadline {moment(view.round.deadline_at, timezone)}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Where it stands, any time: `{ids.COMMAND} status "
+                    f"{mrkdwn(truncate(council, 100))}`"
+                )
+            ]
+        )
+    )
     blocks += criteria_blocks(view)
     blocks.append(DividerBlock())
     blocks.append(_section(tally_text(view, rules)))

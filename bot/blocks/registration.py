@@ -1,0 +1,264 @@
+"""The registration modal (DESIGN.md section 2), its edit form, and the withdraw confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    EmailInputElement,
+    ExternalDataSelectElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    UrlInputElement,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.councils import OPTION_TEXT_LIMIT, Match
+from bot.escape import mrkdwn, truncate
+from bot.services.registration import LIMITS, OFFICER_SLOTS, ApplicationForm
+from models.tables import StrategyKind
+
+_STRATEGY_OPTIONS = {
+    StrategyKind.STANDALONE: "A stand-alone sanctuary strategy",
+    StrategyKind.PART_OF_BROADER: "Part of a broader strategy",
+}
+
+
+def council_options(matches: list[Match]) -> list[dict[str, object]]:
+    """Options for the council picker (text <= 75 characters, value = GSS code)."""
+    return [Option(value=m.authority.gss, text=m.option_text).to_dict() for m in matches]
+
+
+def _text(
+    name: str,
+    label: str,
+    form: ApplicationForm,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+    multiline: bool = False,
+    placeholder: str | None = None,
+) -> InputBlock:
+    value = getattr(form, name) or None
+    return InputBlock(
+        block_id=name,
+        label=label,
+        hint=hint,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=name,
+            initial_value=value,
+            multiline=multiline or None,
+            max_length=LIMITS.get(name),
+            placeholder=placeholder,
+        ),
+    )
+
+
+def _email(name: str, label: str, form: ApplicationForm, *, optional: bool = False) -> InputBlock:
+    return InputBlock(
+        block_id=name,
+        label=label,
+        optional=optional,
+        element=EmailInputElement(action_id=name, initial_value=getattr(form, name) or None),
+    )
+
+
+def _url(
+    name: str, label: str, form: ApplicationForm, *, hint: str | None = None, optional: bool = False
+) -> InputBlock:
+    return InputBlock(
+        block_id=name,
+        label=label,
+        hint=hint,
+        optional=optional,
+        element=UrlInputElement(
+            action_id=name, initial_value=getattr(form, name) or None, placeholder="https://"
+        ),
+    )
+
+
+def _date(name: str, label: str, form: ApplicationForm, *, hint: str | None = None) -> InputBlock:
+    value: date | None = getattr(form, name)
+    return InputBlock(
+        block_id=name,
+        label=label,
+        hint=hint,
+        element=DatePickerElement(
+            action_id=name, initial_date=value.isoformat() if value else None
+        ),
+    )
+
+
+def _heading(text: str, detail: str) -> list[Block]:
+    return [
+        DividerBlock(),
+        HeaderBlock(text=text),
+        ContextBlock(elements=[MarkdownTextObject(text=detail)]),
+    ]
+
+
+def _council_blocks(form: ApplicationForm, council_name: str | None) -> list[Block]:
+    if council_name is not None:
+        return [
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*Council:* {mrkdwn(truncate(council_name, 200))}\n"
+                    "_To change the council, withdraw this application and register a new one._"
+                )
+            )
+        ]
+    initial = None
+    if form.council_code:
+        initial = Option(
+            value=form.council_code,
+            text=truncate(form.council_label or form.council_code, OPTION_TEXT_LIMIT),
+        )
+    return [
+        InputBlock(
+            block_id=ids.COUNCIL_BLOCK,
+            label="Council",
+            hint="Start typing: a name, part of it or the usual short form (e.g. B&H).",
+            optional=True,
+            element=ExternalDataSelectElement(
+                action_id=ids.COUNCIL_PICKER,
+                placeholder="Find the council",
+                min_query_length=2,
+                initial_option=initial,
+            ),
+        ),
+        InputBlock(
+            block_id=ids.COUNCIL_OTHER_BLOCK,
+            label="or, a town/parish council not on the list",
+            hint="Only if the council is not in the list above: type its full name.",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=ids.COUNCIL_OTHER_BLOCK,
+                initial_value=form.council_other or None,
+                max_length=LIMITS[ids.COUNCIL_OTHER_BLOCK],
+            ),
+        ),
+    ]
+
+
+def build_application_modal(
+    form: ApplicationForm | None = None,
+    *,
+    callback_id: str = ids.APPLY_VIEW,
+    private_metadata: str = "",
+    council_name: str | None = None,
+) -> View:
+    """The form for the five criteria; prefilled from `form`. With `council_name` (editing), the
+    council is shown, not asked."""
+    form = form or ApplicationForm()
+    editing = council_name is not None
+    strategy_initial = None
+    if form.strategy_kind in _STRATEGY_OPTIONS:
+        strategy_initial = Option(
+            value=form.strategy_kind, text=_STRATEGY_OPTIONS[StrategyKind(form.strategy_kind)]
+        )
+    blocks: list[Block] = [
+        *_council_blocks(form, council_name),
+        *_heading("1. Council motion", "A motion committing to be a place of sanctuary."),
+        _date("motion_date", "Date the motion was passed", form),
+        _url("motion_url", "Link to the motion or the minutes", form),
+        *_heading("2. City of Sanctuary charter", "The charter, signed by the council."),
+        _date("charter_date", "Date the charter was signed", form),
+        *_heading(
+            "3. Local group",
+            "Working closely with the local City of Sanctuary group and/or other refugee "
+            "networks, and endorsed by them.",
+        ),
+        _text("group_names", "Group(s) or network(s)", form, hint="Separate several with commas."),
+        _text("joint_work", "Evidence of joint work", form, multiline=True),
+        _url("joint_work_url", "Link to evidence of joint work", form, optional=True),
+        _text(
+            "endorsed_by",
+            "Endorsed by",
+            form,
+            hint="Who endorsed it, e.g. the group's steering group.",
+        ),
+        _date("endorsement_date", "Date of the endorsement", form),
+        _url("endorsement_url", "Link to the endorsement", form, optional=True),
+        *_heading(
+            "4. Strategy",
+            "A written strategy, publicly available, committing for at least three years.",
+        ),
+        _url("strategy_url", "Public link to the strategy", form),
+        InputBlock(
+            block_id="strategy_kind",
+            label="The strategy is",
+            element=RadioButtonsElement(
+                action_id="strategy_kind",
+                options=[Option(value=v, text=t) for v, t in _STRATEGY_OPTIONS.items()],
+                initial_option=strategy_initial,
+            ),
+        ),
+        _date("strategy_start", "Strategy starts", form),
+        _date(
+            "strategy_end",
+            "Strategy ends",
+            form,
+            hint="At least three years after it starts.",
+        ),
+        *_heading("5. Contacts", "Shown only in the working group's private channel."),
+        _text("councillor_name", "Councillor responsible", form),
+        _email("councillor_email", "Councillor's email", form),
+        _text("councillor_portfolio", "Councillor's portfolio", form),
+    ]
+    for n in range(1, OFFICER_SLOTS + 1):
+        optional = n > 1
+        suffix = "" if n == 1 else " (optional)"
+        blocks += [
+            _text(f"officer{n}_name", f"Officer {n}: name{suffix}", form, optional=optional),
+            _text(f"officer{n}_role", f"Officer {n}: role{suffix}", form, optional=optional),
+            _email(f"officer{n}_email", f"Officer {n}: email{suffix}", form, optional=optional),
+        ]
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title="Edit evidence" if editing else "Register application",
+        submit="Save" if editing else "Register",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
+
+
+def build_withdraw_modal(application_id: int, council_name: str) -> View:
+    """Confirm withdrawing an application, with an optional reason."""
+    return View(
+        type="modal",
+        callback_id=ids.WITHDRAW_VIEW,
+        title="Withdraw application",
+        submit="Withdraw",
+        close="Keep it",
+        private_metadata=str(application_id),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Withdraw application #{application_id} from "
+                    f"*{mrkdwn(truncate(council_name, 200))}*? Its review stops; the record "
+                    "stays in the history."
+                )
+            ),
+            InputBlock(
+                block_id=ids.WITHDRAW_REASON_BLOCK,
+                label="Reason (optional)",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=ids.WITHDRAW_REASON_BLOCK, multiline=True, max_length=500
+                ),
+            ),
+        ],
+    )

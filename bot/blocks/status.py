@@ -1,0 +1,110 @@
+"""The answer to `/sanctuary status <council>`."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.blocks.application import OUTCOME_LABELS, STATUS_LABELS
+from bot.blocks.format import day, moment
+from bot.escape import mrkdwn, truncate
+from bot.review import quorum
+from bot.services.status import MAX_COUNCILS, CouncilStatus
+from bot.settings import ReviewRules
+from models.tables import ApplicationKind, ApplicationStatus
+
+
+def _council_text(
+    status: CouncilStatus, rules: ReviewRules, timezone: ZoneInfo, today: date
+) -> str:
+    council = status.council
+    lines = [f"*{mrkdwn(truncate(council.name, 200))}*"]
+    view = status.application
+    if view is not None:
+        a = view.application
+        kind = "renewal" if a.kind == ApplicationKind.RENEWAL else "new application"
+        lines.append(
+            f"Application #{a.id} ({kind}): *{STATUS_LABELS.get(a.status, a.status)}*, "
+            f"registered {day(a.registered_at.astimezone(timezone).date())}"
+        )
+        if a.status == ApplicationStatus.UNDER_REVIEW:
+            state = quorum(view.tally, rules)
+            quorum_text = "met" if state.met else "not yet: " + "; ".join(state.missing)
+            lines.append(
+                f"Round {a.current_round}: {view.tally.total} vote"
+                f"{'s' if view.tally.total != 1 else ''} cast · quorum {quorum_text}"
+            )
+            if view.round is not None and view.round.deadline_at is not None:
+                lines.append(f"Deadline: {moment(view.round.deadline_at, timezone)}")
+            elif a.message_ts is None:
+                lines.append("Not yet posted to the working group (the bot keeps trying).")
+        for decision in view.decisions:
+            label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
+            lines.append(
+                f"Decision, round {decision.round}: {label} on "
+                f"{day(decision.decided_at.astimezone(timezone).date())}"
+            )
+        if status.applications > 1:
+            lines.append(f"({status.applications} applications in all)")
+    else:
+        lines.append("No application registered.")
+    for membership in status.memberships[:3]:
+        if membership.starts_on > today:
+            term = "starts"
+        elif membership.ends_on >= today:
+            term = "current"
+        else:
+            term = "ended"
+        lines.append(
+            f"Membership ({term}): {day(membership.starts_on)} to {day(membership.ends_on)}"
+        )
+    return "\n".join(lines)
+
+
+def build_status(
+    query: str,
+    statuses: list[CouncilStatus],
+    *,
+    rules: ReviewRules,
+    timezone: ZoneInfo,
+    today: date,
+    total: int | None = None,
+) -> tuple[str, list[Block]]:
+    """Each matching council's application and membership; or that nothing was found."""
+    asked = mrkdwn(truncate(query, 100))
+    if not statuses:
+        text = (
+            f"I found no application or membership for “{asked}”. Check the spelling, or try "
+            "part of the name."
+        )
+        return text, [SectionBlock(text=MarkdownTextObject(text=text))]
+    total = max(total or 0, len(statuses))
+    blocks: list[Block] = []
+    if total > 1:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"{total} councils match “{asked}”"
+                        + (
+                            f"; the first {MAX_COUNCILS} are shown."
+                            if total > MAX_COUNCILS
+                            else "."
+                        )
+                    )
+                ]
+            )
+        )
+    for status in statuses[:MAX_COUNCILS]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=truncate(_council_text(status, rules, timezone, today), 3000)
+                )
+            )
+        )
+    first = statuses[0]
+    text = f"Status of {first.council.name}" + (f" and {total - 1} more" if total > 1 else "")
+    return text, blocks

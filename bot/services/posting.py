@@ -1,0 +1,81 @@
+"""Which review rounds still wait for their post, and recording that Slack accepted one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import audit
+from models.tables import Application, ApplicationStatus, LedgerState, ReminderLedger, ReviewRound
+
+POST_APPLICATION = "post_application"
+POST_ROUND = "post_round"
+
+
+async def pending_rounds(session: AsyncSession) -> list[tuple[int, int]]:
+    """(application id, round number) of rounds under review that never reached the channel."""
+    rows = await session.exec(
+        select(ReviewRound.application_id, ReviewRound.number)
+        .join(Application, col(Application.id) == col(ReviewRound.application_id))
+        .where(
+            col(ReviewRound.posted_at).is_(None),
+            col(ReviewRound.number) == col(Application.current_round),
+            Application.status == ApplicationStatus.UNDER_REVIEW,
+        )
+        .order_by(col(ReviewRound.application_id))
+    )
+    return [(int(a), int(n)) for a, n in rows.all()]
+
+
+async def mark_posted(
+    session: AsyncSession,
+    *,
+    application_id: int,
+    number: int,
+    channel: str,
+    ts: str,
+    now: datetime,
+    review_days: int,
+    ledger_id: int,
+    actor: str,
+) -> ReviewRound:
+    """Store where the round's message is; its deadline runs from now. One unit with the ledger."""
+    application = await session.get(Application, application_id)
+    assert application is not None
+    if number == 1:
+        application.channel = channel
+        application.message_ts = ts
+        session.add(application)
+    review_round = (
+        await session.exec(
+            select(ReviewRound).where(
+                ReviewRound.application_id == application_id, ReviewRound.number == number
+            )
+        )
+    ).one()
+    review_round.posted_at = now
+    review_round.message_ts = ts
+    review_round.deadline_at = now + timedelta(days=review_days)
+    session.add(review_round)
+    await session.exec(
+        update(ReminderLedger)
+        .where(col(ReminderLedger.id) == ledger_id)
+        .values(state=LedgerState.SENT, sent_at=now)
+    )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="application.posted",
+        council_id=application.council_id,
+        application_id=application_id,
+        round=number,
+        channel=channel,
+        ts=ts,
+        deadline=review_round.deadline_at,
+    )
+    await session.flush()
+    return review_round

@@ -1,0 +1,11 @@
+"""Buttons and other interactive elements in messages."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.actions import applications
+
+
+def register(app: AsyncApp) -> None:
+    applications.register(app)

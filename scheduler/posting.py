@@ -1,0 +1,43 @@
+"""Posting what Slack refused earlier: applications never posted, rounds never announced."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Deps
+from bot.escape import mrkdwn, truncate
+from bot.publish import tell, try_post_application, try_post_round
+from bot.services.applications import load_view
+from bot.services.posting import pending_rounds
+
+log = logging.getLogger(__name__)
+
+
+async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
+    """Post every application (or new round) still waiting; each exactly once. How many posted."""
+    async with deps.sessions() as session:
+        pending = await pending_rounds(session)
+    posted = 0
+    for application_id, number in pending:
+        if number == 1:
+            result = await try_post_application(deps, client, application_id, record_failure=False)
+        else:
+            result = await try_post_round(
+                deps, client, application_id, number, record_failure=False
+            )
+        if not result.posted:
+            continue
+        posted += 1
+        async with deps.sessions() as session:
+            view = await load_view(session, application_id)
+        name = mrkdwn(truncate(view.council.name, 150))
+        where = f": <{result.permalink}|see the post>" if result.permalink else "."
+        what = "Application" if number == 1 else f"Round {number} of application"
+        await tell(
+            client,
+            view.application.registered_by,
+            f"{what} #{application_id} ({name}) is now posted to the working group{where}",
+        )
+    return posted

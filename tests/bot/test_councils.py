@@ -1,0 +1,65 @@
+"""Finding a council in the official list as people type it."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.councils import OPTION_TEXT_LIMIT, authorities, local_code, search
+
+
+def first(text: str) -> str:
+    return search(text)[0].authority.name
+
+
+def test_the_list_has_the_current_councils() -> None:
+    assert sum(1 for a in authorities() if a.current) == 397
+
+
+def test_brighton_by_every_usual_spelling() -> None:
+    for typed in (
+        "brighton",
+        "B&H",
+        "Brighton and Hove",
+        "brighton & hove city council",
+        "BRIGHTON",
+    ):
+        assert first(typed) == "Brighton and Hove City Council", typed
+
+
+def test_exact_and_prefix_matches_rank_first() -> None:
+    assert first("sheff") == "Sheffield City Council"
+    assert first("City of Edinburgh") == "City of Edinburgh Council"
+    assert first("Leeds City Council") == "Leeds City Council"
+
+
+def test_abolished_councils_lead_to_their_successor() -> None:
+    [match] = search("Allerdale")
+    assert match.authority.name == "Cumberland Council"
+    assert match.via is not None and match.via.nice_name == "Allerdale"
+    assert "formerly Allerdale" in match.option_text
+    # Split between two successors: both offered.
+    assert {m.authority.name for m in search("Cumbria County")} >= {
+        "Cumberland Council",
+        "Westmorland and Furness Council",
+    }
+
+
+def test_nothing_found_for_nonsense() -> None:
+    assert search("zzqxv") == []
+
+
+def test_a_parish_council_gets_a_local_code() -> None:
+    assert local_code("Frome Town Council") == "local:frome"
+    assert local_code("  frome town council ") == local_code("Frome Town Council")
+    assert search("Frome Town Council") == []  # not on the list: typed by name instead
+
+
+@given(st.text(max_size=200))
+def test_any_typing_gives_valid_options(typed: str) -> None:
+    matches = search(typed)
+    assert len(matches) <= 100
+    for match in matches:
+        assert len(match.option_text) <= OPTION_TEXT_LIMIT
+        assert 0 < len(match.authority.gss) <= 150
+        assert match.authority.current
