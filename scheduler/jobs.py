@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.renewals import scan_renewal_nags
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -21,6 +22,16 @@ class Job:
     run: JobFunction
     every_seconds: int
     description: str
+    # Also run once right after start: catches up on what fell due while the bot was down.
+    run_at_start: bool = False
 
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job(
+        id="renewal-nags",
+        run=scan_renewal_nags,
+        every_seconds=3600,
+        description="Post the renewal nags that are due (90, 30, 7 days and on the last day)",
+        run_at_start=True,
+    ),
+]
