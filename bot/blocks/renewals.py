@@ -50,12 +50,12 @@ def build_renewal_nag(
         )
     elif days_left == 0:
         headline = (
-            f"*{council}*: membership of the Local Authority Network ends *today*, "
+            f"*{council}*: membership of the Local Authority Network ends today, "
             f"{day(ends_on)}. Without a renewal approved today it lapses tomorrow."
         )
     else:
         headline = (
-            f"*{council}*: membership of the Local Authority Network has *lapsed*: its term "
+            f"*{council}*: membership of the Local Authority Network has lapsed: its term "
             f"ended on {day(ends_on)}, {_days(-days_left)} ago, without a renewal."
         )
     if registered_by:
