@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from dotenv import load_dotenv
 
@@ -55,6 +56,53 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+# `sanctuary-bot scan NAME` -> the scheduler job it runs once (`all` runs every job).
+SCANS = {"renewals": "renewal-nags"}
+
+
+def _parse_now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO date-time such as 2026-03-02T09:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} has no time zone: add one, e.g. {value}+00:00 or {value}Z"
+        )
+    return moment.astimezone(UTC)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Run scan jobs once, as the scheduler would (at `--now`, if given), and say what they did."""
+    from bot.app import make_client
+    from bot.clock import Clock, FixedClock, SystemClock
+    from bot.context import Deps
+    from models.db import make_engine, make_session_factory
+    from models.migrate import upgrade
+    from scheduler.jobs import JOBS
+
+    settings = _settings(for_run=True)
+    wanted = [job for job in JOBS if args.scan == "all" or job.id == SCANS[args.scan]]
+    clock: Clock = FixedClock(args.now) if args.now is not None else SystemClock()
+
+    async def run() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            deps = Deps(settings=settings, sessions=make_session_factory(engine), clock=clock)
+            client = make_client(deps)
+            for job in wanted:
+                result = await job.run(deps, client)
+                print(f"[{job.id}] {result}", flush=True)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sanctuary-bot",
@@ -73,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the schema migrations").set_defaults(
         func=cmd_db_upgrade
     )
+    scan = sub.add_parser(
+        "scan", help="run a scheduled scan once now (e.g. after an outage) and print what it did"
+    )
+    scan.add_argument("scan", choices=[*SCANS, "all"], help="which scan (all: every one)")
+    scan.add_argument(
+        "--now",
+        type=_parse_now,
+        default=None,
+        metavar="ISO",
+        help="scan as if it were this moment (ISO 8601 with a time zone); nags are really posted",
+    )
+    scan.set_defaults(func=cmd_scan)
     return parser
 
 

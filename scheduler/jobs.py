@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
 from scheduler.posting import post_pending_applications
+from scheduler.renewals import scan_renewal_nags
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -22,6 +23,8 @@ class Job:
     run: JobFunction
     every_seconds: int
     description: str
+    # Also run once right after start: catches up on what fell due while the bot was down.
+    run_at_start: bool = False
 
 
 JOBS: list[Job] = [
@@ -30,5 +33,12 @@ JOBS: list[Job] = [
         run=post_pending_applications,
         every_seconds=60,
         description="Post applications (and new rounds) that Slack refused earlier",
+    ),
+    Job(
+        id="renewal-nags",
+        run=scan_renewal_nags,
+        every_seconds=3600,
+        description="Post the renewal nags that are due (90, 30, 7 days and on the last day)",
+        run_at_start=True,
     ),
 ]

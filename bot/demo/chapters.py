@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.demo.registration import registration_chapter
+from bot.demo.renewals import renewals_chapter
 from bot.demo.story import STAFF_ID, Story
 
 Chapter = Callable[[Story], Awaitable[None]]
@@ -22,4 +23,5 @@ async def help_chapter(story: Story) -> None:
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
 
 
-CHAPTERS: list[Chapter] = [help_chapter, registration_chapter]
+# Renewals last: it moves the clock three years on, to the newest membership's 90-day nag.
+CHAPTERS: list[Chapter] = [help_chapter, registration_chapter, renewals_chapter]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import SessionFactory, transaction
 from models.dialect import insert_for
@@ -65,11 +66,16 @@ async def claim(
 
 async def mark_sent(sessions: SessionFactory, ledger_id: int, now: datetime) -> None:
     async with transaction(sessions) as session:
-        await session.exec(
-            update(ReminderLedger)
-            .where(col(ReminderLedger.id) == ledger_id)
-            .values(state=LedgerState.SENT, sent_at=now)
-        )
+        await mark_sent_in(session, ledger_id, now)
+
+
+async def mark_sent_in(session: AsyncSession, ledger_id: int, now: datetime) -> None:
+    """`mark_sent` inside the caller's transaction (e.g. with its audit entry)."""
+    await session.exec(
+        update(ReminderLedger)
+        .where(col(ReminderLedger.id) == ledger_id)
+        .values(state=LedgerState.SENT, sent_at=now)
+    )
 
 
 async def record_skipped(
@@ -82,24 +88,53 @@ async def record_skipped(
     note: str,
     round: int = 0,
     recipient: str = "",
-) -> None:
-    """Record that a reminder was deliberately not sent (e.g. superseded by a more urgent one)."""
+) -> bool:
+    """Record that a reminder was deliberately not sent (e.g. superseded by a more urgent one).
+
+    True if this call recorded it; False if the ledger already had that reminder.
+    """
     async with transaction(sessions) as session:
-        await session.exec(
-            insert_for(session, ReminderLedger)
-            .values(
-                kind=kind,
-                subject_id=subject_id,
-                round=round,
-                offset_days=offset_days,
-                recipient=recipient,
-                state=LedgerState.SKIPPED,
-                claimed_at=now,
-                attempts=0,
-                note=note,
-            )
-            .on_conflict_do_nothing()
+        return await record_skipped_in(
+            session,
+            kind=kind,
+            subject_id=subject_id,
+            offset_days=offset_days,
+            now=now,
+            note=note,
+            round=round,
+            recipient=recipient,
         )
+
+
+async def record_skipped_in(
+    session: AsyncSession,
+    *,
+    kind: str,
+    subject_id: int,
+    offset_days: int,
+    now: datetime,
+    note: str,
+    round: int = 0,
+    recipient: str = "",
+) -> bool:
+    """`record_skipped` inside the caller's transaction (e.g. with its audit entry)."""
+    inserted = await session.exec(
+        insert_for(session, ReminderLedger)
+        .values(
+            kind=kind,
+            subject_id=subject_id,
+            round=round,
+            offset_days=offset_days,
+            recipient=recipient,
+            state=LedgerState.SKIPPED,
+            claimed_at=now,
+            attempts=0,
+            note=note[:500],
+        )
+        .on_conflict_do_nothing()
+        .returning(col(ReminderLedger.id))
+    )
+    return inserted.scalar_one_or_none() is not None
 
 
 async def release(sessions: SessionFactory, ledger_id: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,6 +11,34 @@ from bot.services import audit
 from models.tables import Application, Membership
 
 TERM_YEARS = 3
+EXPIRING_WINDOW_DAYS = 90
+
+
+class MembershipState(StrEnum):
+    """Where a term stands (DESIGN.md section 5)."""
+
+    ACTIVE = "active"
+    EXPIRING = "expiring"
+    LAPSED = "lapsed"
+    RENEWED = "renewed"
+
+
+def membership_state(
+    membership: Membership, today: date, *, expiring_window_days: int = EXPIRING_WINDOW_DAYS
+) -> MembershipState:
+    """The term's state on `today`; `ends_on` is its last day.
+
+    A renewed term stays renewed whatever the date; otherwise it is expiring within
+    `expiring_window_days` of its end (the end day included) and lapsed from the day after.
+    A renewal term that has not started yet counts as active.
+    """
+    if membership.renewed_by_id is not None:
+        return MembershipState.RENEWED
+    if today > membership.ends_on:
+        return MembershipState.LAPSED
+    if (membership.ends_on - today).days <= expiring_window_days:
+        return MembershipState.EXPIRING
+    return MembershipState.ACTIVE
 
 
 def years_later(start: date, years: int) -> date:

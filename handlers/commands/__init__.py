@@ -8,6 +8,7 @@ from bot import ids
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
     help,
+    renewals,
 )
 from handlers.commands.dispatch import handle_sanctuary
 
