@@ -7,11 +7,14 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from dotenv import load_dotenv
 
 from bot.settings import Settings, SettingsError
+from models.db import SessionFactory
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -55,6 +58,76 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+T = TypeVar("T")
+
+
+def _with_session(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
+    """Open (and upgrade) the database, run `work` with a session factory, close it."""
+    from models.db import make_engine, make_session_factory
+    from models.migrate import upgrade
+
+    async def run() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await work(make_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _today(settings: Settings, given: str | None) -> date:
+    if given:
+        return date.fromisoformat(given)
+    return datetime.now(UTC).astimezone(settings.timezone).date()
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    print(f"Wrote {output}.", file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.register_page import render_csv, render_json
+    from bot.services.exports import audit_csv
+    from bot.services.register import current_members
+
+    settings = _settings()
+    if args.audit:
+
+        async def audit(sessions: SessionFactory) -> str:
+            async with sessions() as session:
+                return await audit_csv(session, settings.timezone)
+
+        _write(_with_session(settings, audit), args.output)
+        return 0
+    today = _today(settings, args.on)
+
+    async def register(sessions: SessionFactory) -> str:
+        async with sessions() as session:
+            entries = await current_members(session, today)
+        if args.format == "json":
+            return render_json(entries, today=today) + "\n"
+        return render_csv(entries)
+
+    _write(_with_session(settings, register), args.output)
+    return 0
+
+
+def _iso_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-03-02") from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sanctuary-bot",
@@ -73,6 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the schema migrations").set_defaults(
         func=cmd_db_upgrade
     )
+    export = sub.add_parser(
+        "export",
+        help="write the public register (CSV or JSON), or with --audit the audit log (CSV)",
+    )
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
+    export.add_argument(
+        "--on", metavar="DATE", type=_iso_date, help="the register as it stood on DATE"
+    )
+    export.add_argument(
+        "--audit", action="store_true", help="the audit log instead of the register (CSV)"
+    )
+    export.set_defaults(func=cmd_export)
     return parser
 
 

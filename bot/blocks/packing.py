@@ -1,0 +1,53 @@
+"""Fitting a list of lines into Block Kit limits, saying how many were left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
+from bot.escape import truncate
+
+SECTION_LIMIT = 3000
+
+
+def pack_lines(
+    lines: Sequence[str],
+    *,
+    max_blocks: int,
+    more: Callable[[int], str],
+    from_end: bool = False,
+) -> list[Block]:
+    """Sections holding as many whole `lines` as fit in `max_blocks` blocks.
+
+    When some do not fit, the last block (the first with `from_end`) says `more(n)`. With
+    `from_end` the newest lines (the end of the list) are the ones kept.
+    """
+    if max_blocks < 1:
+        return []
+    ordered = [truncate(line, SECTION_LIMIT) for line in (reversed(lines) if from_end else lines)]
+    sections: list[list[str]] = []
+    size = 0
+    for line in ordered:
+        if not sections or size + 1 + len(line) > SECTION_LIMIT:
+            sections.append([])
+            size = -1
+        sections[-1].append(line)
+        size += 1 + len(line)
+    left_out = 0
+    if len(sections) > max_blocks:
+        kept, dropped = sections[: max_blocks - 1], sections[max_blocks - 1 :]
+        left_out = sum(len(s) for s in dropped)
+        sections = kept
+    if from_end:
+        sections = [list(reversed(s)) for s in reversed(sections)]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="\n".join(s))) for s in sections if s
+    ]
+    if left_out:
+        note = SectionBlock(text=MarkdownTextObject(text=more(left_out)))
+        if from_end:
+            blocks.insert(0, note)
+        else:
+            blocks.append(note)
+    return blocks
