@@ -12,6 +12,7 @@ from bot.escape import link, mrkdwn
 from bot.services.register import RegisterEntry
 
 MAX_MESSAGE_BLOCKS = 50
+MAX_LINES = 250
 
 
 def register_line(entry: RegisterEntry) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import ids
-from handlers.commands import help, public_register  # noqa: F401  (registers its sub-commands)
+from handlers.commands import help, history, public_register  # noqa: F401  (registers its sub-commands)
 from handlers.commands.dispatch import handle_sanctuary
 
 
