@@ -120,6 +120,83 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+PROGRESS_ALWAYS_ABOVE = 200  # rows; below this a bar shows only on a terminal
+
+
+class ProgressBar:
+    """A simple text bar on stderr: `[#########.........]  120/400`."""
+
+    def __init__(self, total: int, *, width: int = 30) -> None:
+        self.total = total
+        self.width = width
+        self.enabled = total > PROGRESS_ALWAYS_ABOVE or sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        filled = self.width * done // max(total, 1)
+        if filled == self._last and done != total:
+            return
+        self._last = filled
+        bar = "#" * filled + "." * (self.width - filled)
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r[{bar}] {done:>{len(str(total))}}/{total}{end}")
+        sys.stderr.flush()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.importer import parse_import
+    from bot.services.imports import ImportSummary, import_memberships
+
+    settings = _settings()
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except OSError as error:
+        print(f"sanctuary-bot: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(
+            f"sanctuary-bot: {args.file} is not UTF-8 text: save it as 'CSV UTF-8' and try again.",
+            file=sys.stderr,
+        )
+        return 2
+    now = datetime.now(UTC)
+    parsed = parse_import(text, today=now.astimezone(settings.timezone).date())
+    if not parsed.valid:
+        for problem in parsed.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        count = len(parsed.problems)
+        print(
+            f"Nothing imported: {count} problem{'s' if count != 1 else ''} to fix first.",
+            file=sys.stderr,
+        )
+        return 1
+
+    async def write(sessions: SessionFactory) -> ImportSummary:
+        async with sessions() as session:
+            transaction = await session.begin()
+            summary = await import_memberships(
+                session, parsed.rows, now=now, progress=ProgressBar(len(parsed.rows))
+            )
+            if args.dry_run:
+                await transaction.rollback()
+            else:
+                await transaction.commit()
+            return summary
+
+    summary = _with_session(settings, write)
+    verb = "Would import" if args.dry_run else "Imported"
+    print(
+        f"{verb} {summary.created} membership{'s' if summary.created != 1 else ''} "
+        f"({summary.new_councils} new council{'s' if summary.new_councils != 1 else ''}); "
+        f"{summary.unchanged} already present, left unchanged."
+        + (" Nothing was written (--dry-run)." if args.dry_run else "")
+    )
+    return 0
+
+
 def _iso_date(value: str) -> str:
     try:
         date.fromisoformat(value)
@@ -159,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--audit", action="store_true", help="the audit log instead of the register (CSV)"
     )
     export.set_defaults(func=cmd_export)
+    imp = sub.add_parser(
+        "import",
+        help="add councils that are already members from a CSV file (see docs/import-sample.csv)",
+    )
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="check the file and report; write nothing"
+    )
+    imp.set_defaults(func=cmd_import)
     return parser
 
 
