@@ -197,6 +197,59 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_personal_data(args: argparse.Namespace) -> int:
+    from bot.services.personal_data import (
+        PersonalDataReport,
+        erase_personal_data,
+        find_personal_data,
+    )
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    today = now.astimezone(settings.timezone).date()
+
+    async def work(sessions: SessionFactory) -> PersonalDataReport:
+        async with sessions() as session, session.begin():
+            if args.erase:
+                return await erase_personal_data(
+                    session, args.email, args.slack, now=now, today=today
+                )
+            return await find_personal_data(session, args.email, args.slack)
+
+    report = _with_session(settings, work)
+    who = args.email + (f" / {args.slack}" if args.slack else "")
+    if report.empty:
+        print(f"Nothing is held about {who}.")
+        return 0
+    print(f"Held about {who}:")
+    for application in report.councillor_of:
+        print(
+            f"  councillor contact on application #{application.id} ({application.status}): "
+            f"name, email, portfolio"
+        )
+    for _officer, application in report.officer_of:
+        print(
+            f"  officer contact on application #{application.id} ({application.status}): "
+            f"name, role, email"
+        )
+    if report.member is not None:
+        state = "active" if report.member.active else "removed"
+        print(f"  working-group member ({report.member.constituency}, {state})")
+    if report.votes:
+        print(f"  {report.votes} vote(s)")
+    if report.comments:
+        print(f"  {len(report.comments)} comment(s) in review threads")
+    if args.erase:
+        print("Erased:" if report.erased else "Erased: nothing")
+        for line in report.erased:
+            print(f"  {line}")
+        if report.kept:
+            print("Kept:")
+            for line in report.kept:
+                print(f"  {line}")
+    return 0
+
+
 def _iso_date(value: str) -> str:
     try:
         date.fromisoformat(value)
@@ -245,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check the file and report; write nothing"
     )
     imp.set_defaults(func=cmd_import)
+    personal = sub.add_parser(
+        "personal-data", help="what is held about a person (by email), and --erase it"
+    )
+    personal.add_argument("email")
+    personal.add_argument("--slack", metavar="USER_ID", help="their Slack member id, U…")
+    personal.add_argument(
+        "--erase",
+        action="store_true",
+        help="erase what the process no longer needs, and say what is kept and why",
+    )
+    personal.set_defaults(func=cmd_personal_data)
     return parser
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.personal_data import erase_lapsed_contacts_job
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -23,4 +24,11 @@ class Job:
     description: str
 
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job(
+        id="erase-lapsed-contacts",
+        run=erase_lapsed_contacts_job,
+        every_seconds=24 * 60 * 60,
+        description="erase contact details kept longer than the retention period",
+    ),
+]
