@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.network import home_chapter, register_chapter
 from bot.demo.story import STAFF_ID, Story
 
 Chapter = Callable[[Story], Awaitable[None]]
@@ -21,4 +22,4 @@ async def help_chapter(story: Story) -> None:
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
 
 
-CHAPTERS: list[Chapter] = [help_chapter]
+CHAPTERS: list[Chapter] = [help_chapter, register_chapter, home_chapter]
