@@ -1,13 +1,19 @@
-"""HTTP mode: `POST /slack/events` for Slack, `GET /healthz` for load balancers."""
+"""HTTP mode: `POST /slack/events` for Slack, `GET /healthz` for load balancers, and the public
+register at `GET /network` (HTML) and `GET /network.json`."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
+from bot.blocks.format import local_date
 from bot.context import Deps
+from bot.register_page import render_html, render_json
+from bot.services.register import RegisterEntry, current_members
 
 DEPS_KEY = web.AppKey("deps", Deps)
 BOLT_KEY = web.AppKey("bolt", AsyncApp)
@@ -29,10 +35,43 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def _register(request: web.Request) -> tuple[list[RegisterEntry], date]:
+    deps = request.app[DEPS_KEY]
+    today = local_date(deps.clock.now(), deps.settings.timezone)
+    async with deps.sessions() as session:
+        return await current_members(session, today), today
+
+
+async def network_page(request: web.Request) -> web.Response:
+    entries, today = await _register(request)
+    return web.Response(
+        text=render_html(entries, today=today),
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
+async def network_json(request: web.Request) -> web.Response:
+    entries, today = await _register(request)
+    return web.Response(
+        text=render_json(entries, today=today),
+        content_type="application/json",
+        charset="utf-8",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"},
+    )
+
+
 def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[BOLT_KEY] = bolt
     web_app[DEPS_KEY] = deps
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/network", network_page)
+    web_app.router.add_get("/network.json", network_json)
     return web_app

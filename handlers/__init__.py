@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, options, views
+from handlers import actions, commands, home, options, views
 
 
 def register_all(app: AsyncApp) -> None:
@@ -12,3 +12,4 @@ def register_all(app: AsyncApp) -> None:
     actions.register(app)
     views.register(app)
     options.register(app)
+    home.register(app)

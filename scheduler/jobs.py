@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.personal_data import erase_lapsed_contacts_job
 from scheduler.posting import post_pending_applications
 from scheduler.renewals import scan_renewal_nags
 
@@ -40,5 +41,11 @@ JOBS: list[Job] = [
         every_seconds=3600,
         description="Post the renewal nags that are due (90, 30, 7 days and on the last day)",
         run_at_start=True,
+    ),
+    Job(
+        id="erase-lapsed-contacts",
+        run=erase_lapsed_contacts_job,
+        every_seconds=24 * 60 * 60,
+        description="erase contact details kept longer than the retention period",
     ),
 ]

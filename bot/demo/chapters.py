@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo.network import home_chapter, register_chapter
 from bot.demo.registration import registration_chapter
 from bot.demo.renewals import renewals_chapter
 from bot.demo.story import STAFF_ID, Story
@@ -24,4 +25,10 @@ async def help_chapter(story: Story) -> None:
 
 
 # Renewals last: it moves the clock three years on, to the newest membership's 90-day nag.
-CHAPTERS: list[Chapter] = [help_chapter, registration_chapter, renewals_chapter]
+CHAPTERS: list[Chapter] = [
+    help_chapter,
+    registration_chapter,
+    register_chapter,
+    home_chapter,
+    renewals_chapter,
+]

@@ -8,6 +8,8 @@ from bot import ids
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
     help,
+    history,
+    public_register,
     renewals,
 )
 from handlers.commands.dispatch import handle_sanctuary

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -20,13 +21,19 @@ BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(mai
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No Slack settings in the environment, and a working directory without a .env file."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """No Slack settings in the environment, and a working directory without a .env file.
+
+    Whatever `main` loads from a .env file into os.environ is removed afterwards.
+    """
+    saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith(("SLACK_", "SANCTUARY_")) or name in ("DATABASE_URL", "PORT"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_run_without_credentials_says_so_and_points_to_the_demo(

@@ -1,0 +1,43 @@
+"""Publishing a person's App Home; other flows call `publish_home` to keep it current."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.format import local_date
+from bot.blocks.home import build_home
+from bot.context import Deps
+from bot.services.home import gather_home
+
+log = logging.getLogger(__name__)
+
+
+async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool:
+    """Render `user_id`'s Home tab from the database and publish it; False if Slack refused.
+
+    Safe to call after any change (a vote, a decision, a roster change): it never raises for
+    a Slack error, since the person will see the tab refreshed the next time they open it.
+    """
+    settings = deps.settings
+    now = deps.clock.now()
+    async with deps.sessions() as session:
+        data = await gather_home(
+            session,
+            user_id,
+            is_staff=settings.is_staff(user_id),
+            now=now,
+            today=local_date(now, settings.timezone),
+            rules=settings.rules,
+        )
+    view = build_home(data, tz=settings.timezone, now=now)
+    try:
+        await client.views_publish(user_id=user_id, view=view.to_dict())
+    except SlackApiError as error:
+        log.warning(
+            "Could not publish the Home tab of %s: %s", user_id, error.response.get("error")
+        )
+        return False
+    return True

@@ -1,0 +1,34 @@
+"""`/sanctuary history <council>`: a council's timeline."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks.history import build_council_choices, build_history
+from bot.escape import mrkdwn, truncate
+from bot.services.councils import find_councils
+from bot.services.history import council_history
+from handlers.commands.dispatch import CommandCall, subcommand
+
+
+@subcommand("history")
+async def show_history(call: CommandCall) -> None:
+    if not call.args:
+        await call.reply(f"Which council? For example `{ids.COMMAND} history Sheffield`.")
+        return
+    async with call.deps.sessions() as session:
+        councils = await find_councils(session, call.args)
+        if len(councils) == 1:
+            council = councils[0]
+            assert council.id is not None
+            items = await council_history(session, council.id)
+    if not councils:
+        await call.reply(
+            f"I can't find a council matching “{mrkdwn(truncate(call.args, 80))}”. "
+            "Try part of its name or its code (such as E08000019)."
+        )
+        return
+    if len(councils) > 1:
+        await call.reply(build_council_choices(call.args, councils))
+        return
+    text, blocks = build_history(council, items, tz=call.deps.settings.timezone)
+    await call.reply(text, blocks)
