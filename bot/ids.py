@@ -25,3 +25,18 @@ WITHDRAW_VIEW = "withdraw_view"
 
 # External select answered by the bot
 COUNCIL_PICKER = "council_picker"
+
+# Conflict-of-interest modal (inputs by block id; action ids alongside)
+CONFLICT_REASON_BLOCK = "conflict_reason"
+CONFLICT_REASON_INPUT = "conflict_reason_input"
+
+# Decision modal
+DECISION_OUTCOME_BLOCK = "decision_outcome"
+DECISION_OUTCOME_INPUT = "decision_outcome_input"
+DECISION_RATIONALE_BLOCK = "decision_rationale"
+DECISION_RATIONALE_INPUT = "decision_rationale_input"
+DECISION_NO_QUORUM_BLOCK = "decision_no_quorum"
+DECISION_NO_QUORUM_INPUT = "decision_no_quorum_input"
+
+# Scheduler job ids
+REVIEW_REMINDERS_JOB = "review-reminders"

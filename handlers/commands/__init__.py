@@ -5,7 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import ids
-from handlers.commands import help  # noqa: F401  (registers its sub-commands)
+from handlers.commands import (  # noqa: F401  (each registers its sub-commands)
+    decide,
+    group,
+    help,
+)
 from handlers.commands.dispatch import handle_sanctuary
 
 

@@ -1,0 +1,11 @@
+"""Modal submissions."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.views import review
+
+
+def register(app: AsyncApp) -> None:
+    review.register(app)
