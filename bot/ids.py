@@ -37,6 +37,3 @@ DECISION_RATIONALE_BLOCK = "decision_rationale"
 DECISION_RATIONALE_INPUT = "decision_rationale_input"
 DECISION_NO_QUORUM_BLOCK = "decision_no_quorum"
 DECISION_NO_QUORUM_INPUT = "decision_no_quorum_input"
-
-# Scheduler job ids
-REVIEW_REMINDERS_JOB = "review-reminders"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.review import run_review_reminders
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -24,3 +25,12 @@ class Job:
 
 
 JOBS: list[Job] = []
+
+JOBS.append(
+    Job(
+        id="review-reminders",
+        run=run_review_reminders,
+        every_seconds=15 * 60,
+        description="vote reminders and quorum warnings before review deadlines",
+    )
+)
