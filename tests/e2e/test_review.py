@@ -197,3 +197,149 @@ def _buttons(standin: SlackStandIn, ts: str) -> list[dict[str, Any]]:
     return [
         e for b in message.blocks or [] if b.get("type") == "actions" for e in b.get("elements", [])
     ]
+
+
+async def test_fifty_concurrent_clicks_from_25_members_give_the_exact_tally(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    constituencies = ["lived", "councillor", "officer", "group", "national"]
+    roster = {f"U0CROWD{i:03d}": (f"Member {i}", constituencies[i % 5]) for i in range(25)}
+    await add_roster(bot.deps, standin, roster)
+    app_id, ts = await post_application(bot.deps, standin)
+    value = f"{app_id}:1"
+    buttons = [ids.VOTE_APPROVE, ids.VOTE_DECLINE, ids.VOTE_FURTHER_WORK, ids.VOTE_ABSTAIN]
+    # Everyone double-clicks: 50 clicks at once, each member's two on the same button.
+    plan = {user: buttons[i % 4] for i, user in enumerate(roster)}
+    clicks = [
+        slack.block_action(user, action, message_ts=ts, value=value)
+        for user, action in plan.items()
+        for _ in range(2)
+    ]
+    replies = await asyncio.gather(*clicks)
+    assert all(r.status == 200 for r in replies)
+    await standin.wait_until(lambda: len(standin.ephemerals()) >= 50, timeout=60)
+
+    assert await count(bot, Vote) == 25
+    assert await count(bot, VoteChange) == 25  # the second click of each pair changes nothing
+    expected = {action: list(plan.values()).count(action) for action in buttons}
+    assert expected == {
+        ids.VOTE_APPROVE: 7,
+        ids.VOTE_DECLINE: 6,
+        ids.VOTE_FURTHER_WORK: 6,
+        ids.VOTE_ABSTAIN: 6,
+    }
+    async with bot.deps.sessions() as session:
+        rows = (await session.exec(select(Member.slack_user_id, Vote.choice).join(Vote))).all()
+    choice_of = {ids.VOTE_APPROVE: "approve", ids.VOTE_DECLINE: "decline"}
+    choice_of |= {ids.VOTE_FURTHER_WORK: "further_work", ids.VOTE_ABSTAIN: "abstain"}
+    assert dict(rows) == {user: choice_of[action] for user, action in plan.items()}
+
+    # The post's last state (after every update) shows the same tally as the database.
+    text = post_text(standin, ts)
+    assert "(25 cast)" in text
+    by_constituency: dict[str, dict[str, int]] = {}
+    for i, (user, action) in enumerate(plan.items()):
+        counts = by_constituency.setdefault(constituencies[i % 5], {})
+        counts[choice_of[action]] = counts.get(choice_of[action], 0) + 1
+    labels = {"approve": "approve", "further_work": "further work"}
+    labels |= {"decline": "decline", "abstain": "abstain"}
+    names = {
+        "lived": "lived experience of seeking sanctuary",
+        "councillor": "councillors",
+        "officer": "council officers",
+        "group": "City of Sanctuary groups",
+        "national": "the national team",
+    }
+    order = ["approve", "further_work", "decline", "abstain"]
+    for constituency, counts in by_constituency.items():
+        parts = ", ".join(f"{counts[c]} {labels[c]}" for c in order if counts.get(c))
+        assert f"• {names[constituency]}: {parts}" in text
+    assert "trustees: no vote yet" in text
+
+
+async def test_roster_commands(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    standin.add_user("U0NEWMEMB1", "Amira")
+
+    async def run(user: str, text: str) -> str:
+        before = len(standin.responses())
+        await slack.slash_command(user, text)
+        await standin.wait_until(lambda: len(standin.responses()) > before)
+        body = standin.responses()[-1].body
+        assert body["response_type"] == "ephemeral"
+        return str(body["text"])
+
+    assert "is for City of Sanctuary UK staff" in await run(
+        OUTSIDER, "group add <@U0NEWMEMB1> lived"
+    )
+    said = await run(STAFF, "group add <@U0NEWMEMB1|amira> refugees")
+    assert "Use one of `lived`, `councillor`, `officer`, `group`, `national`, `trustee`" in said
+    assert "can't find the user" in await run(STAFF, "group add <@U0NOBODY99> lived")
+    assert "is not a Slack user" in await run(STAFF, "group add amira lived")
+    assert "Added <@U0NEWMEMB1>" in await run(STAFF, "group add <@U0NEWMEMB1|amira> lived")
+    assert "Moved <@U0NEWMEMB1> from lived" in await run(STAFF, "group add U0NEWMEMB1 Trustee")
+    roster = await run(OUTSIDER, "group")
+    assert "trustees* (`trustee`): <@U0NEWMEMB1>" in roster
+    assert "lived experience of seeking sanctuary* (`lived`): _nobody yet_" in roster
+    assert "Removed <@U0NEWMEMB1>" in await run(STAFF, "group remove <@U0NEWMEMB1>")
+    assert "not on the working-group roster" in await run(STAFF, "group remove <@U0NEWMEMB1>")
+    assert "nobody yet" in await run(STAFF, "group")
+    assert "Welcomed <@U0NEWMEMB1> back" in await run(STAFF, "group add <@U0NEWMEMB1> group")
+    async with bot.deps.sessions() as session:
+        member = (await session.exec(select(Member))).one()
+        actions = (await session.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert member.active and member.constituency == "group" and member.removed_at is None
+    assert actions == ["member.added", "member.added", "member.removed", "member.added"]
+
+
+async def test_decide_command_without_quorum_needs_a_reason(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    await post_application(bot.deps, standin, council_name="Sheffield Town Council", code="local:x")
+    lived = one_of_each()["lived"]
+    await click(slack, standin, lived, ids.VOTE_DECLINE, ts, f"{app_id}:1")
+
+    await slack.slash_command(STAFF, "decide sheffield")
+    await standin.wait_until(lambda: bool(standin.responses()))
+    assert "Several applications" in standin.responses()[-1].body["text"]
+    await slack.slash_command(OUTSIDER, "decide sheffield city")
+    await standin.wait_until(lambda: len(standin.responses()) >= 2)
+    assert "is for City of Sanctuary UK staff" in standin.responses()[-1].body["text"]
+
+    await slack.slash_command(STAFF, "decide SHEFFIELD CITY")
+    await standin.wait_for("views.open")
+    modal = standin.last_view(STAFF)
+    assert modal is not None
+    assert "Quorum: *not met*: 3 more votes (1 of 4)" in str(modal["blocks"])
+    outcome = next(b for b in modal["blocks"] if b.get("block_id") == ids.DECISION_OUTCOME_BLOCK)
+    assert outcome["element"]["initial_option"]["value"] == "declined"
+    answers = {
+        ids.DECISION_OUTCOME_BLOCK: "further_work",
+        ids.DECISION_RATIONALE_BLOCK: "Please send the endorsement letter.",
+    }
+    await slack.view_submission(STAFF, modal, slack.fill_view_state(modal, answers))
+    errors = standin.view_errors(modal["id"])
+    assert errors is not None and "Quorum is not met" in errors[ids.DECISION_NO_QUORUM_BLOCK]
+    assert await count(bot, Decision) == 0
+
+    answers[ids.DECISION_NO_QUORUM_BLOCK] = "The council meets next week; one question only."
+    await slack.view_submission(STAFF, modal, slack.fill_view_state(modal, answers))
+    await standin.wait_until(lambda: len(standin.thread(CHANNEL_ID, ts)) >= 1)
+    text = post_text(standin, ts)
+    assert "Decision, round 1: Further work requested" in text
+    assert "Decided without quorum:_ The council meets next week" in text
+    assert "Waiting for updated evidence" in text
+    assert "Please send the endorsement letter." in standin.thread(CHANNEL_ID, ts)[-1].text
+    async with bot.deps.sessions() as session:
+        application = await session.get(Application, app_id)
+        assert application is not None and application.status == "further_work"
+        assert (await session.exec(select(Membership))).all() == []
+    # Deciding again is refused clearly; so is voting.
+    await slack.view_submission(STAFF, modal, slack.fill_view_state(modal, answers))
+    errors = standin.view_errors(modal["id"])
+    assert errors is not None and "already recorded" in str(errors)
+    said = await click(slack, standin, lived, ids.VOTE_APPROVE, ts, f"{app_id}:1")
+    assert "votes are final" in said
