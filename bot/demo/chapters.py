@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo import review
 from bot.demo.story import STAFF_ID, Story
 
 Chapter = Callable[[Story], Awaitable[None]]
@@ -22,3 +23,5 @@ async def help_chapter(story: Story) -> None:
 
 
 CHAPTERS: list[Chapter] = [help_chapter]
+# The review follows the registration chapter (which posts the application).
+CHAPTERS += review.CHAPTERS

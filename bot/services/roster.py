@@ -47,6 +47,22 @@ def parse_user_ref(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+_LEADING_REF = re.compile(r"^\s*(<@[^>]*>|\S+)\s*(.*)$", re.DOTALL)
+
+
+def split_words(text: str) -> list[str]:
+    """Words of a command, keeping a mention whose label has spaces (`<@U…|Cllr Patel>`) whole."""
+    words: list[str] = []
+    rest = text.strip()
+    while rest:
+        match = _LEADING_REF.match(rest)
+        if match is None:
+            break
+        words.append(match.group(1))
+        rest = match.group(2).strip()
+    return words
+
+
 def valid_keywords() -> str:
     return ", ".join(f"`{k}`" for k in CONSTITUENCIES)
 

@@ -16,6 +16,7 @@ from bot.services.roster import (
     check_keyword,
     parse_user_ref,
     remove_member,
+    split_words,
 )
 from handlers.commands.dispatch import CommandCall, subcommand
 from models.db import transaction
@@ -46,9 +47,9 @@ async def group(call: CommandCall) -> None:
         )
         return
     if action == "add":
-        await _add(call, rest.split())
+        await _add(call, split_words(rest))
     else:
-        await _remove(call, rest.split())
+        await _remove(call, split_words(rest))
 
 
 async def _looked_up_name(call: CommandCall, user_id: str) -> tuple[bool, str | None]:

@@ -12,7 +12,13 @@ from bot.clock import FixedClock
 from bot.services.applications import load_view
 from bot.services.comments import add_comment, claim_event, delete_comment, edit_comment
 from bot.services.decisions import DecisionRefused, record_decision
-from bot.services.roster import RosterError, add_member, parse_user_ref, remove_member
+from bot.services.roster import (
+    RosterError,
+    add_member,
+    parse_user_ref,
+    remove_member,
+    split_words,
+)
 from bot.services.voting import (
     Refusal,
     VoteRefused,
@@ -85,6 +91,11 @@ def test_user_refs_and_button_values() -> None:
     assert parse_user_ref("U0123ABC") == "U0123ABC"
     assert parse_user_ref("@amira") is None
     assert parse_user_ref("<!channel>") is None
+    assert split_words(" <@U0CLLR1|Cllr Patel>  councillor ") == [
+        "<@U0CLLR1|Cllr Patel>",
+        "councillor",
+    ]
+    assert split_words("U0A lived extra") == ["U0A", "lived", "extra"]
     assert parse_button_value("12:3") == (12, 3)
     assert parse_button_value("12") is None
     assert parse_button_value("x:1") is None
