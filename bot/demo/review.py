@@ -8,14 +8,18 @@ channel (or `story.facts["application_id"]` / `story.facts["post_ts"]` when give
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlmodel import func, select
 
 from bot import ids
 from bot.demo.story import CAST, STAFF_ID, Story
 from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, build_message_event
 from bot.standin.server import Message
+from models.tables import Comment
 from scheduler.review import scan_review_reminders
 
 AMIRA, YONAS, PATEL = "U0DEMOLIV1", "U0DEMOLIV2", "U0DEMOCLR1"
@@ -23,7 +27,7 @@ GARETH, RUTH, JOE, HELEN = "U0DEMOOFF1", "U0DEMOGRP1", "U0DEMONAT1", "U0DEMOTRU1
 
 
 def _name(user: str) -> str:
-    return CAST[user][0]
+    return CAST[user][0] if user in CAST else "a visitor"
 
 
 def _vote_button_value(message: Message) -> str | None:
@@ -198,7 +202,26 @@ async def thread_chapter(story: Story) -> None:
     await story.client.event(event, event_id="EvDEMORUTH1")
     story.say("Slack did not see the answer in time and retries the same event (retry 1).")
     await story.client.event(event, event_id="EvDEMORUTH1", retry_num=1)
-    story.say("The comment is recorded once (event ids are claimed under a unique key).")
+    application_id = int(str(story.facts["application_id"]))
+    for _ in range(250):  # events are handled after Slack's ack: give it up to 5 seconds
+        recorded = await _comments(story, application_id)
+        if recorded >= 1:
+            break
+        await asyncio.sleep(0.02)
+    story.say(
+        f"Comments recorded against the application: {recorded} "
+        "(event ids are claimed under a unique key before acting)."
+    )
+
+
+async def _comments(story: Story, application_id: int) -> int:
+    async with story.runtime.deps.sessions() as session:  # read only
+        rows = await session.exec(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.application_id == application_id)
+        )
+        return int(rows.one())
 
 
 async def decision_chapter(story: Story) -> None:
@@ -214,6 +237,7 @@ async def decision_chapter(story: Story) -> None:
     if modal is None:
         raise RuntimeError("the decision form did not open")
     story.show_private("Sam", "", modal.get("blocks"))
+    story.say("(Approved is preselected, from the recommendation.) Sam writes the rationale.")
     thread_before = len(story.slack.thread(CHANNEL_ID, ts))
     state = story.client.fill_view_state(
         modal,
