@@ -6,10 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot import ids
+from bot.blocks.application import tally_text
 from bot.runtime import Runtime
+from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
 from models.tables import (
     Application,
@@ -174,6 +176,7 @@ async def test_the_whole_review(
     assert await count(bot, Decision) == 1
     said = await click(slack, standin, STAFF, ids.RECORD_DECISION, ts, value)
     assert "already decided" in said
+    assert standin.warnings == []
 
 
 async def _comments(bot: Runtime, expected: int) -> bool:
@@ -255,6 +258,27 @@ async def test_fifty_concurrent_clicks_from_25_members_give_the_exact_tally(
         parts = ", ".join(f"{counts[c]} {labels[c]}" for c in order if counts.get(c))
         assert f"• {names[constituency]}: {parts}" in text
     assert "trustees: no vote yet" in text
+
+    # Now everyone changes their mind twice at once: whichever click lands last wins, and the
+    # post still ends showing exactly what the database holds.
+    before = len(standin.ephemerals())
+    clicks = [
+        slack.block_action(user, action, message_ts=ts, value=value)
+        for i, user in enumerate(roster)
+        for action in (buttons[(i + 1) % 4], buttons[(i + 2) % 4])
+    ]
+    await asyncio.gather(*clicks)
+    await standin.wait_until(lambda: len(standin.ephemerals()) >= before + 50, timeout=60)
+    async with bot.deps.sessions() as session:
+        view = await load_view(session, app_id)
+        changes = (await session.exec(select(VoteChange).order_by(col(VoteChange.id)))).all()
+        votes = (await session.exec(select(Vote))).all()
+    last_change = {c.member_id: c.choice for c in changes}
+    assert len(votes) == 25
+    assert {v.member_id: v.choice for v in votes} == last_change
+    assert view.tally.total == 25
+    assert tally_text(view, bot.deps.settings.rules).replace("*", "") in post_text(standin, ts)
+    assert standin.warnings == []
 
 
 async def test_roster_commands(
