@@ -31,3 +31,15 @@ COUNCIL_PICKER = "council_picker"
 COUNCIL_BLOCK = "council"
 COUNCIL_OTHER_BLOCK = "council_other"
 WITHDRAW_REASON_BLOCK = "withdraw_reason"
+
+# Conflict-of-interest modal (inputs by block id; action ids alongside)
+CONFLICT_REASON_BLOCK = "conflict_reason"
+CONFLICT_REASON_INPUT = "conflict_reason_input"
+
+# Decision modal
+DECISION_OUTCOME_BLOCK = "decision_outcome"
+DECISION_OUTCOME_INPUT = "decision_outcome_input"
+DECISION_RATIONALE_BLOCK = "decision_rationale"
+DECISION_RATIONALE_INPUT = "decision_rationale_input"
+DECISION_NO_QUORUM_BLOCK = "decision_no_quorum"
+DECISION_NO_QUORUM_INPUT = "decision_no_quorum_input"

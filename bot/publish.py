@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,27 +21,38 @@ from models.tables import Application, ApplicationStatus
 
 log = logging.getLogger(__name__)
 
+# Re-renders after an update before giving up on a post that keeps changing.
+SETTLE_ATTEMPTS = 5
+
 
 async def refresh_post(deps: Deps, client: AsyncWebClient, application_id: int) -> bool:
     """Make the application's channel post match the database; False if not posted yet.
 
-    Concurrent refreshes of one post are coalesced (see bot/coalesce.py), so a burst of votes
-    costs a few `chat.update` calls, and the last one always shows the final tally.
-    Slack errors (SlackApiError) propagate: callers decide whom to tell.
+    Concurrent refreshes of one post in this process are coalesced (bot/coalesce.py), so a
+    burst of votes costs a few `chat.update` calls. After each update the post is rendered once
+    more and sent again only if the database moved meanwhile (another instance's vote, say), so
+    the post always ends showing the final tally. Slack errors (SlackApiError) propagate:
+    callers decide whom to tell.
     """
 
     async def render_and_send() -> bool:
-        async with deps.sessions() as session:
-            view = await load_view(session, application_id)
-        application = view.application
-        if application.channel is None or application.message_ts is None:
-            return False
-        text, blocks = build_application_message(
-            view, rules=deps.settings.rules, timezone=deps.settings.timezone
-        )
-        await client.chat_update(
-            channel=application.channel, ts=application.message_ts, text=text, blocks=blocks
-        )
+        sent: tuple[str, list[dict[str, Any]]] | None = None
+        for _ in range(SETTLE_ATTEMPTS):
+            async with deps.sessions() as session:
+                view = await load_view(session, application_id)
+            application = view.application
+            if application.channel is None or application.message_ts is None:
+                return False
+            text, blocks = build_application_message(
+                view, rules=deps.settings.rules, timezone=deps.settings.timezone
+            )
+            rendered = (text, [b.to_dict() for b in blocks])
+            if rendered == sent:
+                break
+            await client.chat_update(
+                channel=application.channel, ts=application.message_ts, text=text, blocks=blocks
+            )
+            sent = rendered
         return True
 
     return await deps.post_updates.run(("application", application_id), render_and_send)

@@ -20,7 +20,7 @@ from bot.server import build_web_app
 from bot.settings import Settings
 from models.db import make_engine, make_session_factory
 from models.migrate import upgrade
-from scheduler import build_scheduler
+from scheduler import RunningJobs, build_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,17 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
     runner: web.AppRunner | None = None
     url: str | None = None
+    running_jobs: RunningJobs = field(default_factory=RunningJobs)
     _stopped: bool = field(default=False, repr=False)
 
     async def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler is not None and not await stop_scheduler(
+            self.scheduler, self.running_jobs
+        ):
+            log.warning("A scheduled scan was still running at shutdown and was cancelled")
         if self.runner is not None:
             await self.runner.cleanup()
         await self.engine.dispose()
@@ -78,7 +81,7 @@ async def start_http(
     bound_port = runner.addresses[0][1]
     runtime.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound_port}"
     if with_scheduler:
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client)
+        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
         runtime.scheduler.start()
     return runtime
 
@@ -93,7 +96,7 @@ async def run_forever(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         runtime = await prepare(settings)
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client)
+        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
         runtime.scheduler.start()
         handler = AsyncSocketModeHandler(runtime.bolt, settings.app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, home, options, views
+from handlers import actions, commands, events, home, options, views
 
 
 def register_all(app: AsyncApp) -> None:
@@ -13,3 +13,4 @@ def register_all(app: AsyncApp) -> None:
     views.register(app)
     options.register(app)
     home.register(app)
+    events.register(app)

@@ -14,6 +14,7 @@ from bot.context import Deps
 from scheduler.personal_data import erase_lapsed_contacts_job
 from scheduler.posting import post_pending_applications
 from scheduler.renewals import scan_renewal_nags
+from scheduler.review import run_review_reminders
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -47,5 +48,11 @@ JOBS: list[Job] = [
         run=erase_lapsed_contacts_job,
         every_seconds=24 * 60 * 60,
         description="erase contact details kept longer than the retention period",
+    ),
+    Job(
+        id="review-reminders",
+        run=run_review_reminders,
+        every_seconds=15 * 60,
+        description="vote reminders and quorum warnings before review deadlines",
     ),
 ]

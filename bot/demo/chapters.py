@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.demo import review
 from bot.demo.network import home_chapter, register_chapter
 from bot.demo.registration import registration_chapter
 from bot.demo.renewals import renewals_chapter
@@ -24,10 +25,12 @@ async def help_chapter(story: Story) -> None:
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
 
 
-# Renewals last: it moves the clock three years on, to the newest membership's 90-day nag.
+# Review after registration (which posts the application); renewals last: it moves the
+# clock three years on, to the newest membership's 90-day nag.
 CHAPTERS: list[Chapter] = [
     help_chapter,
     registration_chapter,
+    *review.CHAPTERS,
     register_chapter,
     home_chapter,
     renewals_chapter,

@@ -7,6 +7,8 @@ from slack_bolt.async_app import AsyncApp
 from bot import ids
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
+    decide,
+    group,
     help,
     history,
     public_register,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.views import applications
+from handlers.views import applications, review
 
 
 def register(app: AsyncApp) -> None:
     applications.register(app)
+    review.register(app)

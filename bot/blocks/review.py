@@ -1,0 +1,232 @@
+"""Builders for the review: roster, conflict and decision modals, announcements, reminders.
+
+Pure functions returning `(text, blocks)` or a `View`; user text is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.blocks.application import OUTCOME_LABELS
+from bot.blocks.format import moment
+from bot.constituencies import CONSTITUENCIES, describe
+from bot.escape import channel_link, mention, mrkdwn, truncate
+from bot.review import CHOICE_LABELS, quorum, recommendation
+from bot.services.applications import ApplicationView
+from bot.services.decisions import NO_QUORUM_REASON_MAX, OUTCOME_FOR_CHOICE, RATIONALE_MAX
+from bot.services.voting import CONFLICT_REASON_MAX
+from bot.settings import ReviewRules
+from models.tables import Member, Outcome
+
+SECTION_LIMIT = 3000
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+
+
+def build_roster(members: Sequence[Member], *, is_staff: bool) -> tuple[str, list[Block]]:
+    """`/sanctuary group`: the active members by constituency."""
+    lines = []
+    for keyword, name in CONSTITUENCIES.items():
+        who = [mention(m.slack_user_id) for m in members if m.constituency == keyword]
+        listed = ", ".join(who) if who else "_nobody yet_"
+        lines.append(f"• *{name}* (`{keyword}`): {listed}")
+    heading = f"*The working group* ({len(members)} member{'s' if len(members) != 1 else ''})"
+    text = heading + "\n" + "\n".join(lines)
+    footer = (
+        "Staff: `/sanctuary group add @user <keyword>` or `/sanctuary group remove @user`."
+        if is_staff
+        else "Staff keep the roster."
+    )
+    blocks: list[Block] = [
+        _section(text),
+        ContextBlock(elements=[MarkdownTextObject(text=footer)]),
+    ]
+    return text, blocks
+
+
+def build_conflict_modal(view: ApplicationView) -> View:
+    """Asks a member why they are connected to the applying council (private_metadata: id)."""
+    council = view.council.name
+    return View(
+        type="modal",
+        callback_id=ids.CONFLICT_VIEW,
+        private_metadata=str(view.application.id),
+        title=PlainTextObject(text="Declare a conflict"),
+        submit=PlainTextObject(text="Declare"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _section(
+                f"You are declaring a conflict of interest on *{mrkdwn(truncate(council, 200))}*. "
+                "You will not vote on it, will not count toward its quorum and will get no "
+                "reminders about it. Any vote you cast on it is withdrawn. Staff see your reason."
+            ),
+            InputBlock(
+                block_id=ids.CONFLICT_REASON_BLOCK,
+                label=PlainTextObject(text="How are you connected?"),
+                element=PlainTextInputElement(
+                    action_id=ids.CONFLICT_REASON_INPUT,
+                    multiline=True,
+                    max_length=CONFLICT_REASON_MAX,
+                    placeholder=PlainTextObject(text="e.g. I work for this council"),
+                ),
+            ),
+        ],
+    )
+
+
+def _outcome_option(outcome: Outcome) -> Option:
+    return Option(value=str(outcome), label=OUTCOME_LABELS[outcome])
+
+
+def build_decision_modal(
+    view: ApplicationView,
+    *,
+    rules: ReviewRules,
+    recused: Sequence[tuple[str, str]],
+) -> View:
+    """Outcome and rationale, prefilled with the recommendation; a reason if quorum is missing.
+
+    `recused` is (user id, reason): staff see who is recused and why before deciding.
+    """
+    a = view.application
+    state = quorum(view.tally, rules)
+    recommended = recommendation(view.tally)
+    summary = [f"*{mrkdwn(truncate(view.council.name, 200))}*, round {a.current_round}"]
+    counts = ", ".join(
+        f"{view.tally.count(choice)} {label.lower()}" for choice, label in CHOICE_LABELS.items()
+    )
+    summary.append(f"Votes: {view.tally.total} ({counts})")
+    summary.append(
+        "Recommendation: " + (CHOICE_LABELS[recommended] if recommended else "no majority")
+    )
+    summary.append("Quorum: met" if state.met else "Quorum: *not met*: " + "; ".join(state.missing))
+    blocks: list[Block] = [_section("\n".join(summary))]
+    if recused:
+        lines = [f"• {mention(user)}: {mrkdwn(truncate(reason, 300))}" for user, reason in recused]
+        blocks.append(_section("*Recused (conflict of interest)*\n" + "\n".join(lines)))
+    options = [_outcome_option(o) for o in Outcome]
+    initial = (
+        _outcome_option(OUTCOME_FOR_CHOICE[recommended])
+        if recommended in OUTCOME_FOR_CHOICE
+        else None
+    )
+    blocks.append(
+        InputBlock(
+            block_id=ids.DECISION_OUTCOME_BLOCK,
+            label=PlainTextObject(text="Outcome"),
+            element=RadioButtonsElement(
+                action_id=ids.DECISION_OUTCOME_INPUT, options=options, initial_option=initial
+            ),
+        )
+    )
+    blocks.append(
+        InputBlock(
+            block_id=ids.DECISION_RATIONALE_BLOCK,
+            label=PlainTextObject(text="Rationale"),
+            hint=PlainTextObject(
+                text="For further work, write the questions or the further work asked for."
+            ),
+            element=PlainTextInputElement(
+                action_id=ids.DECISION_RATIONALE_INPUT, multiline=True, max_length=RATIONALE_MAX
+            ),
+        )
+    )
+    if not state.met:
+        blocks.append(
+            InputBlock(
+                block_id=ids.DECISION_NO_QUORUM_BLOCK,
+                label=PlainTextObject(text="Why decide without quorum?"),
+                optional=True,
+                hint=PlainTextObject(text="Required while quorum is not met."),
+                element=PlainTextInputElement(
+                    action_id=ids.DECISION_NO_QUORUM_INPUT,
+                    multiline=True,
+                    max_length=NO_QUORUM_REASON_MAX,
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ids.DECISION_VIEW,
+        private_metadata=f"{a.id}:{a.current_round}",
+        title=PlainTextObject(text="Record decision"),
+        submit=PlainTextObject(text="Record"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def build_decision_announcement(
+    *,
+    council: str,
+    round: int,
+    outcome: Outcome,
+    rationale: str,
+    decided_by: str,
+    without_quorum_reason: str | None,
+    membership_until: str | None,
+) -> tuple[str, list[Block]]:
+    """The thread reply announcing a decision."""
+    label = OUTCOME_LABELS[outcome]
+    lines = [
+        f"*Decision on {mrkdwn(truncate(council, 200))}, round {round}: {label}* "
+        f"(recorded by {mention(decided_by)}). The votes are now final.",
+        mrkdwn(truncate(rationale, 2000)),
+    ]
+    if without_quorum_reason:
+        lines.append(f"_Decided without quorum:_ {mrkdwn(truncate(without_quorum_reason, 500))}")
+    if outcome == Outcome.FURTHER_WORK:
+        lines.append("A new round opens in this thread when the evidence is updated.")
+    if membership_until:
+        lines.append(f"Membership of the network runs until {membership_until}.")
+    text = "\n".join(lines)
+    return text, [_section(text)]
+
+
+def build_vote_reminder(
+    *, council: str, channel: str, deadline: datetime, timezone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The direct message to a member who has not voted yet."""
+    text = (
+        f"Reminder: the working group's review of *{mrkdwn(truncate(council, 200))}* closes on "
+        f"{moment(deadline, timezone)} and you have not voted yet. The application is in "
+        f"{channel_link(channel)}: vote with the buttons on its post, or declare a conflict "
+        "of interest if you are connected to the council."
+    )
+    return text, [_section(text)]
+
+
+def build_quorum_warning(
+    *,
+    council: str,
+    deadline: datetime,
+    timezone: ZoneInfo,
+    missing: Sequence[str],
+    quorum_missing: Sequence[str],
+) -> tuple[str, list[Block]]:
+    """The channel warning that quorum is still missing close to the deadline."""
+    who = ", ".join(describe(k) for k in missing) or "none"
+    text = (
+        f":warning: The review of *{mrkdwn(truncate(council, 200))}* closes on "
+        f"{moment(deadline, timezone)} and quorum is not met yet "
+        f"({'; '.join(quorum_missing)}). No vote yet from: {who}."
+    )
+    return text, [_section(text)]

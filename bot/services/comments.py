@@ -1,0 +1,141 @@
+"""Replies in an application's thread, recorded against it (DESIGN.md section 4, "Posting").
+
+Slack delivers events at least once: each event id is claimed under a unique key before acting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import audit
+from models.dialect import insert_for
+from models.tables import Application, Comment, ProcessedEvent
+
+COMMENT_AUDIT_EXCERPT = 200
+
+
+async def claim_event(session: AsyncSession, event_id: str, now: datetime) -> bool:
+    """True the first time an event id is seen; False for a repeat delivery."""
+    inserted = (
+        await session.exec(
+            insert_for(session, ProcessedEvent)
+            .values(event_id=event_id, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(col(ProcessedEvent.event_id))
+        )
+    ).scalar_one_or_none()
+    return inserted is not None
+
+
+async def application_for_thread(
+    session: AsyncSession, channel: str, thread_ts: str
+) -> Application | None:
+    return (
+        await session.exec(
+            select(Application).where(
+                Application.channel == channel, Application.message_ts == thread_ts
+            )
+        )
+    ).first()
+
+
+async def add_comment(
+    session: AsyncSession,
+    *,
+    channel: str,
+    thread_ts: str,
+    ts: str,
+    user: str,
+    text: str,
+    now: datetime,
+) -> Comment | None:
+    """Record a reply in an application's thread; None if the thread is not an application's."""
+    application = await application_for_thread(session, channel, thread_ts)
+    if application is None or application.id is None:
+        return None
+    inserted = (
+        await session.exec(
+            insert_for(session, Comment)
+            .values(
+                application_id=application.id,
+                round=application.current_round,
+                channel=channel,
+                ts=ts,
+                slack_user_id=user,
+                text=text,
+                posted_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(col(Comment.id))
+        )
+    ).scalar_one_or_none()
+    if inserted is None:
+        return None
+    audit.record(
+        session,
+        at=now,
+        actor=user,
+        action="comment.added",
+        council_id=application.council_id,
+        application_id=application.id,
+        round=application.current_round,
+        ts=ts,
+        excerpt=text[:COMMENT_AUDIT_EXCERPT],
+    )
+    return await session.get(Comment, inserted)
+
+
+async def _comment(session: AsyncSession, channel: str, ts: str) -> Comment | None:
+    return (
+        await session.exec(select(Comment).where(Comment.channel == channel, Comment.ts == ts))
+    ).first()
+
+
+async def edit_comment(
+    session: AsyncSession, *, channel: str, ts: str, text: str, user: str, now: datetime
+) -> Comment | None:
+    """Follow an edit of a recorded comment; None if the message is not one."""
+    comment = await _comment(session, channel, ts)
+    if comment is None or comment.deleted_at is not None:
+        return None
+    comment.text = text
+    comment.edited_at = now
+    session.add(comment)
+    application = await session.get(Application, comment.application_id)
+    audit.record(
+        session,
+        at=now,
+        actor=user or comment.slack_user_id,
+        action="comment.edited",
+        council_id=application.council_id if application else None,
+        application_id=comment.application_id,
+        ts=ts,
+        excerpt=text[:COMMENT_AUDIT_EXCERPT],
+    )
+    return comment
+
+
+async def delete_comment(
+    session: AsyncSession, *, channel: str, ts: str, now: datetime
+) -> Comment | None:
+    """Follow a deletion: the text is forgotten, the fact that a comment existed is kept."""
+    comment = await _comment(session, channel, ts)
+    if comment is None or comment.deleted_at is not None:
+        return None
+    comment.text = None
+    comment.deleted_at = now
+    session.add(comment)
+    application = await session.get(Application, comment.application_id)
+    audit.record(
+        session,
+        at=now,
+        actor=comment.slack_user_id,
+        action="comment.deleted",
+        council_id=application.council_id if application else None,
+        application_id=comment.application_id,
+        ts=ts,
+    )
+    return comment

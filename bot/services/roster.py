@@ -1,0 +1,177 @@
+"""The working-group roster (DESIGN.md section 3): staff add and remove members.
+
+Removal is soft (`Member.active=False`), so past votes keep their author in the history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.constituencies import CONSTITUENCIES
+from bot.services import audit
+from models.tables import Member
+
+# `<@U0123ABC|name>` (the manifest sets should_escape: false), `<@U0123ABC>`, or a bare id.
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+_BARE_ID = re.compile(r"^([UW][A-Z0-9]{2,})$")
+
+
+class RosterError(Exception):
+    """A roster change that cannot be made; the message says why and what to do."""
+
+
+class RosterChange(StrEnum):
+    ADDED = "added"
+    MOVED = "moved"  # was in another constituency
+    REACTIVATED = "reactivated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    member: Member
+    change: RosterChange
+    previous_constituency: str | None
+
+
+def parse_user_ref(text: str) -> str | None:
+    """The Slack user id in a mention (`<@U…|name>`, `<@U…>`) or a bare id; None otherwise."""
+    text = text.strip()
+    match = _MENTION.match(text) or _BARE_ID.match(text)
+    return match.group(1) if match else None
+
+
+_LEADING_REF = re.compile(r"^\s*(<@[^>]*>|\S+)\s*(.*)$", re.DOTALL)
+
+
+def split_words(text: str) -> list[str]:
+    """Words of a command, keeping a mention whose label has spaces (`<@U…|Cllr Patel>`) whole."""
+    words: list[str] = []
+    rest = text.strip()
+    while rest:
+        match = _LEADING_REF.match(rest)
+        if match is None:
+            break
+        words.append(match.group(1))
+        rest = match.group(2).strip()
+    return words
+
+
+def valid_keywords() -> str:
+    return ", ".join(f"`{k}`" for k in CONSTITUENCIES)
+
+
+def check_keyword(keyword: str) -> str:
+    """The constituency keyword, lower-cased; RosterError listing the six valid ones if unknown."""
+    word = keyword.strip().lower()
+    if word not in CONSTITUENCIES:
+        raise RosterError(
+            f"There is no constituency with that keyword. Use one of {valid_keywords()}."
+        )
+    return word
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    keyword: str,
+    actor: str,
+    now: datetime,
+    display_name: str | None = None,
+) -> AddResult:
+    """Add a member, move them to another constituency, or reactivate a removed member."""
+    constituency = check_keyword(keyword)
+    member = (await session.exec(select(Member).where(Member.slack_user_id == user_id))).first()
+    previous: str | None = None
+    if member is None:
+        member = Member(
+            slack_user_id=user_id,
+            constituency=constituency,
+            display_name=display_name,
+            added_by=actor,
+            added_at=now,
+        )
+        change = RosterChange.ADDED
+    else:
+        previous = member.constituency
+        if not member.active:
+            change = RosterChange.REACTIVATED
+        elif member.constituency != constituency:
+            change = RosterChange.MOVED
+        else:
+            change = RosterChange.UNCHANGED
+        member.constituency = constituency
+        member.active = True
+        member.removed_at = None
+        if display_name:
+            member.display_name = display_name
+        if change is not RosterChange.UNCHANGED:
+            member.added_by = actor
+            member.added_at = now
+    session.add(member)
+    await session.flush()
+    if change is not RosterChange.UNCHANGED:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="member.added",
+            member=user_id,
+            constituency=constituency,
+            previous_constituency=previous,
+            change=str(change),
+        )
+    return AddResult(member, change, previous)
+
+
+async def remove_member(
+    session: AsyncSession, *, user_id: str, actor: str, now: datetime
+) -> Member:
+    """Deactivate a member; their past votes stay. RosterError if they are not on the roster."""
+    member = (
+        await session.exec(
+            select(Member).where(Member.slack_user_id == user_id, col(Member.active).is_(True))
+        )
+    ).first()
+    if member is None:
+        raise RosterError(
+            "That person is not on the working-group roster, so there is nothing to remove."
+        )
+    member.active = False
+    member.removed_at = now
+    session.add(member)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="member.removed",
+        member=user_id,
+        constituency=member.constituency,
+    )
+    return member
+
+
+async def active_members(session: AsyncSession) -> list[Member]:
+    """Active members, in roster order of constituency then when they were added."""
+    rows = (
+        await session.exec(
+            select(Member).where(col(Member.active).is_(True)).order_by(col(Member.added_at))
+        )
+    ).all()
+    order = {k: i for i, k in enumerate(CONSTITUENCIES)}
+    return sorted(rows, key=lambda m: order.get(m.constituency, len(order)))
+
+
+async def active_member(session: AsyncSession, user_id: str) -> Member | None:
+    return (
+        await session.exec(
+            select(Member).where(Member.slack_user_id == user_id, col(Member.active).is_(True))
+        )
+    ).first()

@@ -1,0 +1,48 @@
+"""`/sanctuary decide <council>`: opens the decision modal for an application under review."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks.review import build_decision_modal
+from bot.escape import mrkdwn, truncate
+from bot.services.applications import load_view
+from bot.services.decisions import open_applications_matching
+from handlers.commands.dispatch import CommandCall, subcommand
+
+
+@subcommand("decide", staff_only=True)
+async def decide(call: CommandCall) -> None:
+    words = call.args.strip()
+    if not words:
+        await call.reply(f"Which council? `{ids.COMMAND} decide <council>`.")
+        return
+    async with call.deps.sessions() as session:
+        matches = await open_applications_matching(session, words)
+        if len(matches) == 1:
+            application, _ = matches[0]
+            assert application.id is not None
+            view = await load_view(session, application.id)
+        else:
+            view = None
+    if view is None:
+        if not matches:
+            await call.reply(
+                f"No application under review matches `{mrkdwn(truncate(words, 80))}`."
+            )
+        else:
+            names = "\n".join(f"• {mrkdwn(c.name)} (application #{a.id})" for a, c in matches)
+            await call.reply(
+                f"Several applications under review match `{mrkdwn(truncate(words, 80))}`; "
+                f"please be more precise:\n{names}"
+            )
+        return
+    modal = build_decision_modal(view, rules=call.deps.settings.rules, recused=view.recused)
+    try:
+        await call.client.views_open(trigger_id=call.trigger_id, view=modal)
+    except SlackApiError as error:
+        await call.reply(
+            f"Slack did not open the decision form ({error.response.get('error')}); "
+            "please run the command again."
+        )
