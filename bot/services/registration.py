@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import councils, ids
+from bot.councils import LOCAL_PREFIX
 from bot.services import audit
 from bot.services.applications import NotFound
 from bot.services.memberships import TERM_YEARS, years_later
@@ -575,3 +576,39 @@ async def withdraw(
     )
     await session.flush()
     return application, council
+
+
+async def renewal_form(
+    session: AsyncSession, membership_id: int
+) -> tuple[Council, ApplicationForm]:
+    """The registration form for renewing a membership, prefilled with the term's evidence.
+
+    Staff then change only what changed. An imported membership has no application behind it,
+    so only the council (and the strategy link) can be filled in. Raises NotFound.
+    """
+    membership = await session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound(f"There is no membership #{membership_id}.")
+    council = await session.get(Council, membership.council_id)
+    assert council is not None
+    application = (
+        await session.get(Application, membership.application_id)
+        if membership.application_id is not None
+        else None
+    )
+    if application is not None:
+        officers = (
+            await session.exec(
+                select(ContactOfficer)
+                .where(ContactOfficer.application_id == application.id)
+                .order_by(col(ContactOfficer.position))
+            )
+        ).all()
+        form = ApplicationForm.of_application(application, list(officers))
+    else:
+        form = ApplicationForm(strategy_url=membership.strategy_url or "")
+    if council.code.startswith(LOCAL_PREFIX):
+        form = replace(form, council_other=council.name)
+    else:
+        form = replace(form, council_code=council.code, council_label=council.name)
+    return council, form

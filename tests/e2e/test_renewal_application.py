@@ -1,0 +1,74 @@
+"""From a renewal nag to a renewal application: the button opens the form prefilled."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from bot import ids
+from bot.runtime import Runtime
+from bot.standin import SignedSlackClient, SlackStandIn, fill_view_state
+from models.tables import Application, ApplicationKind
+from scheduler.renewals import scan_renewal_nags
+from tests.conftest import OUTSIDER, STAFF, START
+from tests.membership_factory import seed
+
+
+async def _nag(bot: Runtime, standin: SlackStandIn) -> tuple[str, str]:
+    membership = await seed(bot.deps.sessions, ends_on=date(2026, 5, 31), at=START)
+    await scan_renewal_nags(bot.deps, bot.client, now=START)  # 90 days before the end
+    [nag] = [m for m in standin.messages() if "ends in 90 days" in m.text]
+    return nag.ts, str(membership.id)
+
+
+def _input(view: dict[str, object], block_id: str) -> dict[str, object]:
+    for block in view["blocks"]:  # type: ignore[attr-defined]
+        if block.get("block_id") == block_id:
+            return block["element"]  # type: ignore[no-any-return]
+    raise AssertionError(f"no input {block_id}")
+
+
+async def test_staff_renew_from_the_nag_with_the_evidence_prefilled(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    nag_ts, membership_id = await _nag(bot, standin)
+
+    await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    view = standin.last_view(STAFF)
+    assert view is not None
+    assert view["callback_id"] == ids.APPLY_VIEW
+    council = _input(view, ids.COUNCIL_BLOCK)["initial_option"]
+    assert council["value"] == "E08000019"  # type: ignore[index]
+    strategy = _input(view, "strategy_url")
+    assert strategy["initial_value"] == "https://www.example.gov.uk/sanctuary-strategy"
+    assert _input(view, "councillor_name")["initial_value"] == "Cllr Jane Doe"
+
+    # Nothing changed since the last term: staff submit the form as it is.
+    await slack.view_submission(STAFF, view, fill_view_state(view, {}))
+    await standin.wait_until(
+        lambda: any("Renewal: Sheffield City Council" in m.text for m in standin.messages())
+    )
+    async with bot.deps.sessions() as session:
+        renewal = (
+            await session.exec(select(Application).where(Application.kind == "renewal"))
+        ).one()
+    assert renewal.kind == ApplicationKind.RENEWAL
+    assert str(renewal.renewal_of_id) == membership_id
+
+    # A second click does not start a second application.
+    await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    await standin.wait_until(lambda: "already has application" in str(standin.responses()))
+
+
+async def test_only_staff_can_start_a_renewal(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    nag_ts, _ = await _nag(bot, standin)
+    views_before = len(standin.calls("views.open"))
+    await slack.block_action(OUTSIDER, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    await standin.wait_until(lambda: bool(standin.responses()))
+    body = standin.responses()[-1].body
+    assert body["response_type"] == "ephemeral"
+    assert "only City of Sanctuary UK staff" in body["text"]
+    assert len(standin.calls("views.open")) == views_before
