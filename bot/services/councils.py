@@ -1,38 +1,40 @@
-"""Finding a council by what people type: part of its name, or its exact code."""
+"""Finding a council the bot knows by what people type, the same way everywhere
+(`status`, `history`, `decide`): as the council picker matches names, or by its exact code."""
 
 from __future__ import annotations
 
-from sqlmodel import col, func, or_, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import councils
 from models.tables import Council
 
-MAX_MATCHES = 20
 
+async def find_councils(session: AsyncSession, text: str) -> list[Council]:
+    """Known councils matching `text`, best first.
 
-async def find_councils(session: AsyncSession, query: str) -> list[Council]:
-    """Councils whose code is `query` (any case) or whose name contains it, by name.
-
-    An exact code or exact name wins outright, so "York" does not also offer "North Yorkshire".
+    An exact code (any case) wins outright. Otherwise councils on the official list come in the
+    picker's order ("B&H" finds Brighton and Hove), then councils entered by name whose name
+    contains what was typed, an exact name first.
     """
-    words = query.strip()
-    if not words:
+    typed = text.strip()
+    if not typed:
         return []
-    lowered = words.lower()
-    rows = list(
-        (
-            await session.exec(
-                select(Council)
-                .where(
-                    or_(
-                        func.lower(col(Council.code)) == lowered,
-                        func.lower(col(Council.name)).contains(lowered, autoescape=True),
-                    )
-                )
-                .order_by(col(Council.name))
-                .limit(MAX_MATCHES + 1)
-            )
-        ).all()
-    )
-    exact = [c for c in rows if c.code.lower() == lowered or c.name.lower() == lowered]
-    return exact or rows
+    # Councils are bounded (the UK's ~400 plus the town and parish councils that applied).
+    known = list((await session.exec(select(Council))).all())
+    exact_code = [c for c in known if c.code.lower() == typed.lower()]
+    if exact_code:
+        return exact_code
+    by_code = {c.code: c for c in known}
+    found = [by_code[m.authority.gss] for m in councils.search(typed) if m.authority.gss in by_code]
+    query = councils.core(typed) or councils.normalise(typed)
+    if query:
+        extra = [
+            c
+            for c in known
+            if c not in found
+            and (query in councils.normalise(c.name) or query in councils.core(c.name))
+        ]
+        exact = [c for c in extra if councils.core(c.name) == query]
+        found += exact + sorted((c for c in extra if c not in exact), key=lambda c: c.name)
+    return found

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.format import local_date
 from bot.review import QuorumState, quorum
 from bot.services import audit
 from bot.services.applications import load_view
+from bot.services.councils import find_councils
 from bot.services.memberships import create_for_approval
 from bot.settings import ReviewRules
 from models.tables import (
@@ -183,17 +184,17 @@ async def record_decision(
 async def open_applications_matching(
     session: AsyncSession, words: str
 ) -> list[tuple[Application, Council]]:
-    """Applications under review whose council's name or code contains `words`."""
-    needle = f"%{words.strip().lower()}%"
+    """Applications under review whose council matches `words` (as `find_councils` matches)."""
+    matched = await find_councils(session, words)
+    if not matched:
+        return []
     rows = (
         await session.exec(
-            select(Application, Council)
-            .join(Council, col(Council.id) == col(Application.council_id))
-            .where(
+            select(Application).where(
+                col(Application.council_id).in_([c.id for c in matched]),
                 Application.status == ApplicationStatus.UNDER_REVIEW,
-                (func.lower(Council.name).like(needle)) | (func.lower(Council.code).like(needle)),
             )
-            .order_by(col(Council.name))
         )
     ).all()
-    return [(a, c) for a, c in rows]
+    by_council = {a.council_id: a for a in rows}
+    return [(by_council[c.id], c) for c in matched if c.id in by_council]

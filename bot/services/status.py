@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import councils
 from bot.services.applications import ApplicationView, load_view
 from models.tables import Application, Council, Membership
 
@@ -20,26 +19,6 @@ class CouncilStatus:
     application: ApplicationView | None  # the latest application
     applications: int  # how many it has made in all
     memberships: tuple[Membership, ...]  # newest first
-
-
-async def find_councils(session: AsyncSession, text: str) -> list[Council]:
-    """Councils known to the bot whose name matches `text`, as the picker matches them."""
-    ranked = [m.authority.gss for m in councils.search(text)]
-    known = list((await session.exec(select(Council))).all())
-    by_code = {c.code: c for c in known}
-    found = [by_code[code] for code in ranked if code in by_code]
-    query = councils.core(text) or councils.normalise(text)
-    if query:
-        # Councils entered by name (and any the list spells differently): match their names.
-        extra = [
-            c
-            for c in known
-            if c not in found
-            and (query in councils.normalise(c.name) or query in councils.core(c.name))
-        ]
-        exact = [c for c in extra if councils.core(c.name) == query]
-        found += exact + sorted((c for c in extra if c not in exact), key=lambda c: c.name)
-    return found
 
 
 async def council_status(session: AsyncSession, council: Council) -> CouncilStatus:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.blocks.format import local_date
 from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
-from bot.services.status import MAX_COUNCILS, council_status, find_councils
+from bot.services.councils import find_councils
+from bot.services.status import MAX_COUNCILS, council_status
 from handlers.commands.dispatch import CommandCall, subcommand
 
 

@@ -1,0 +1,42 @@
+"""One way to find a council, used by `status`, `history` and `decide` alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.councils import find_councils
+from models.db import SessionFactory, transaction
+from tests import factories
+from tests.conftest import START
+
+
+@pytest.fixture
+async def known(sessions: SessionFactory) -> SessionFactory:
+    async with transaction(sessions) as session:
+        await factories.council(
+            session, code="E06000043", name="Brighton and Hove City Council", at=START
+        )
+        await factories.council(session, code="E08000019", name="Sheffield City Council", at=START)
+        await factories.council(
+            session, code="local:hebden-royd", name="Hebden Royd Town Council", at=START
+        )
+    return sessions
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("B&H", ["Brighton and Hove City Council"]),
+        ("brighton", ["Brighton and Hove City Council"]),
+        ("e06000043", ["Brighton and Hove City Council"]),
+        ("sheff", ["Sheffield City Council"]),
+        ("Hebden Royd", ["Hebden Royd Town Council"]),
+        ("  ", []),
+        ("Atlantis", []),
+    ],
+)
+async def test_councils_are_found_as_the_picker_finds_them(
+    known: SessionFactory, typed: str, expected: list[str]
+) -> None:
+    async with known() as session:
+        assert [c.name for c in await find_councils(session, typed)] == expected
