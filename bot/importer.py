@@ -22,14 +22,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from importlib import resources
 
+from bot import councils
 from bot.services.memberships import TERM_YEARS, years_later
 
 REQUIRED = ("council", "member_since")
 OPTIONAL = ("member_until", "strategy_url", "motion_date", "charter_date")
 COLUMNS = REQUIRED + OPTIONAL
-LOCAL_PREFIX = "local:"
+LOCAL_PREFIX = councils.LOCAL_PREFIX
 
 
 @dataclass(frozen=True)
@@ -78,43 +78,42 @@ class Authorities:
 
     def resolve(self, value: str) -> Authority | None:
         text = value.strip()
-        return self.by_code.get(text.upper()) or self.by_name.get(_name_key(text))
+        return self.by_code.get(text.upper()) or self.by_name.get(councils.normalise(text))
 
 
-def _name_key(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
+def _authority(source: councils.LocalAuthority) -> Authority:
+    return Authority(
+        code=source.gss,
+        name=source.name,
+        authority_type=source.authority_type or None,
+        nation=source.nation or None,
+        region=source.region or None,
+    )
 
 
 @lru_cache(maxsize=1)
 def uk_authorities() -> Authorities:
-    """The UK's current local authorities (bot/data), by GSS code and by every known name."""
-    text = resources.files("bot").joinpath("data/uk_local_authorities.csv").read_text("utf-8")
+    """The UK's current local authorities (the picker's list), by GSS code and by every spelling.
+
+    Only exact codes and spellings resolve: an import must not guess which council was meant.
+    """
     by_code: dict[str, Authority] = {}
     by_name: dict[str, Authority] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        if row.get("current-authority") != "True" or not row.get("gss-code"):
+    for source in councils.authorities():
+        if not source.current or not source.gss:
             continue
-        authority = Authority(
-            code=row["gss-code"].upper(),
-            name=row["official-name"],
-            authority_type=row.get("local-authority-type-name") or None,
-            nation=row.get("nation") or None,
-            region=row.get("region") or None,
-        )
-        by_code[authority.code] = authority
-        names = [row["official-name"], row.get("nice-name", "")]
-        names += (row.get("alt-names") or "").split(",")
-        for name in names:
-            if name.strip():
-                by_name.setdefault(_name_key(name), authority)
+        authority = _authority(source)
+        by_code[authority.code.upper()] = authority
+        for key in source.keys:
+            by_name.setdefault(key, authority)
     return Authorities(by_code, by_name)
 
 
 def local_authority(name: str) -> Authority:
-    """A council off the official list (a town or parish council): `local:<slug>`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    """A council off the official list (a town or parish council), coded as registration codes
+    it, so that its later application is recognised as the same council."""
     return Authority(
-        code=f"{LOCAL_PREFIX}{slug}", name=name, authority_type=None, nation=None, region=None
+        code=councils.local_code(name), name=name, authority_type=None, nation=None, region=None
     )
 
 
