@@ -17,9 +17,11 @@ from bot.standin.server import (
     SlackStandIn,
 )
 from bot.standin.signing import sign
+from bot.standin.socket_mode import APP_TOKEN
 
 __all__ = [
     "APP_ID",
+    "APP_TOKEN",
     "BOT_ID",
     "BOT_TOKEN",
     "BOT_USER_ID",

@@ -24,6 +24,8 @@ from aiohttp import web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from bot.standin.socket_mode import APP_TOKEN, SocketModeServer
+
 BOT_TOKEN = "xoxb-standin-token"
 BOT_USER_ID = "U0BOT00001"
 BOT_ID = "B0BOT00001"
@@ -369,6 +371,7 @@ class SlackStandIn:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
         }
+        self.socket_mode = SocketModeServer(APP_ID)
         self.add_user(BOT_USER_ID, BOT_NAME, "Sanctuary Bot", is_bot=True)
         self.add_channel(CHANNEL_ID, member=True, name="la-network-working-group", private=True)
 
@@ -380,6 +383,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{token}", self._handle_response_url)
+        app.router.add_get("/socket-mode", self.socket_mode.handle)
         # A short shutdown: a delayed (time-out) answer must not hold stop() for a minute.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -390,6 +394,7 @@ class SlackStandIn:
         self._port = int(address[1])
 
     async def stop(self) -> None:
+        await self.socket_mode.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
         self._runner = None
@@ -749,6 +754,8 @@ class SlackStandIn:
             answer = self._fault_response(method, args, fault)
             if answer is not None:
                 return answer
+        if method == "apps.connections.open":
+            return self._apps_connections_open(args, token)
         handler = self._methods.get(method)
         try:
             if token is None:
@@ -889,6 +896,16 @@ class SlackStandIn:
         return None
 
     # ---- Web API methods ---------------------------------------------------------------------
+
+    def _apps_connections_open(self, args: dict[str, Any], token: str | None) -> web.Response:
+        """Socket Mode's entry: only the app-level token may open a connection."""
+        if token != APP_TOKEN:
+            error = "not_allowed_token_type" if token == BOT_TOKEN else "invalid_auth"
+            self._record("apps.connections.open", args, error)
+            return web.json_response({"ok": False, "error": error})
+        self._record("apps.connections.open", args, None)
+        url = f"ws://{self._host}:{self._port}/socket-mode"
+        return web.json_response({"ok": True, "url": url})
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from bot.cli import main
-from bot.standin import SlackStandIn
+from bot.standin import APP_TOKEN, SlackStandIn
 from tests.conftest import SIGNING_SECRET, STAFF
 
 PROJECT = str(Path(__file__).resolve().parents[2])
@@ -117,3 +117,49 @@ async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise AssertionError("the bot never answered /healthz")
+
+
+async def test_run_in_socket_mode_answers_a_command_over_the_socket(tmp_path: Path) -> None:
+    """With SLACK_APP_TOKEN, `run` connects over Socket Mode (no HTTP, no signing secret)."""
+    async with SlackStandIn() as slack:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": PROJECT,
+            "SLACK_BOT_TOKEN": "xoxb-standin-token",
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SANCTUARY_CHANNEL": "C0WORKGRP1",
+            "SANCTUARY_STAFF": STAFF,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'socket.db'}",
+        }
+        process = await asyncio.create_subprocess_exec(
+            *BOT, "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            await slack.socket_mode.wait_connected(timeout=20)
+            ack = await slack.socket_mode.send(
+                "slash_commands",
+                {
+                    "command": "/sanctuary",
+                    "text": "help",
+                    "user_id": STAFF,
+                    "user_name": "alex",
+                    "team_id": "T0STANDIN1",
+                    "channel_id": "C0WORKGRP1",
+                    "api_app_id": "A0STANDIN1",
+                    "trigger_id": slack.mint_trigger_id(STAFF),
+                    "response_url": slack.mint_response_url(channel="C0WORKGRP1", user=STAFF),
+                },
+            )
+            assert ack["envelope_id"]
+            await slack.wait_until(lambda: bool(slack.responses()), timeout=10)
+            assert "/sanctuary apply" in slack.responses()[-1].body["text"]
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        assert process.returncode == 0, stderr.decode()
+        assert "Connected to Slack in Socket Mode" in stderr.decode()
+        assert "Stopped cleanly" in stderr.decode()
