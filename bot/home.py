@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,6 +12,7 @@ from bot.blocks.format import local_date
 from bot.blocks.home import build_home
 from bot.context import Deps
 from bot.services.home import gather_home
+from bot.services.roster import active_members
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +43,25 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
         )
         return False
     return True
+
+
+async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[str]) -> None:
+    """Re-publish these people's Home tabs after a change that affects them.
+
+    Coalesced per person (bot/coalesce.py): a burst of changes costs few `views.publish` calls,
+    and the last one shows the final state.
+    """
+    for user_id in dict.fromkeys(user_ids):
+
+        async def send(user_id: str = user_id) -> bool:
+            return await publish_home(deps, client, user_id)
+
+        await deps.post_updates.run(("home", user_id), send)
+
+
+async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:
+    """After a change everyone's Home shows (a new post, a round, a decision): the working
+    group and staff."""
+    async with deps.sessions() as session:
+        members = [m.slack_user_id for m in await active_members(session)]
+    await refresh_homes(deps, client, [*members, *sorted(deps.settings.staff)])

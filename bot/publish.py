@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.application import build_application_message
 from bot.context import Deps
 from bot.escape import mrkdwn, truncate
+from bot.home import refresh_everyones_home
 from bot.services import audit, ledger
 from bot.services.applications import load_view
 from bot.services.posting import POST_APPLICATION, POST_ROUND, mark_posted
@@ -172,6 +173,7 @@ async def try_post_application(
             ledger_id=ledger_id,
             actor=actor,
         )
+    await refresh_everyones_home(deps, client)
     return PostResult(posted=True, permalink=await _permalink(client, posted_channel, ts))
 
 
@@ -235,6 +237,7 @@ async def try_post_round(
         await refresh_post(deps, client, application_id)
     except SLACK_FAILURES as error:
         log.warning("Could not re-render application #%s: %s", application_id, error_code(error))
+    await refresh_everyones_home(deps, client)
     return PostResult(posted=True)
 
 

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.blocks.review import build_conflict_modal, build_decision_modal
 from bot.context import Deps
+from bot.home import refresh_homes
 from bot.publish import refresh_post
 from bot.services.applications import NotFound, load_view
 from bot.services.roster import active_member
@@ -84,6 +85,7 @@ async def on_vote(
             log.warning("Could not update post of application %s: %s", application_id, error)
             note = " (The post's tally could not be updated just now; it will catch up.)"
     await _tell(client, channel, user, result.confirmation() + note)
+    await refresh_homes(deps, client, [user])
 
 
 async def on_declare_conflict(

@@ -11,6 +11,7 @@ from bot import ids
 from bot.blocks.format import local_date
 from bot.context import Deps
 from bot.escape import mrkdwn, truncate
+from bot.home import refresh_everyones_home
 from bot.publish import refresh_post, tell, try_post_application, try_post_round
 from bot.services.applications import NotFound
 from bot.services.registration import (
@@ -152,6 +153,7 @@ async def submit_withdrawal(
     except SLACK_FAILURES as error:
         text += f" The post could not be updated: {explain(error)}"
     await tell(client, user, text, channel=deps.settings.channel)
+    await refresh_everyones_home(deps, client)
 
 
 def register(app: AsyncApp) -> None:

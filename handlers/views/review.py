@@ -13,6 +13,7 @@ from bot import ids
 from bot.blocks.format import day
 from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
+from bot.home import refresh_everyones_home, refresh_homes
 from bot.publish import refresh_post
 from bot.review import CHOICE_LABELS
 from bot.services.decisions import DecisionRefused, record_decision
@@ -88,6 +89,7 @@ async def on_conflict_submitted(
         "Conflict of interest recorded: you are recused from this application and will get no "
         f"reminders about it.{withdrawn}",
     )
+    await refresh_homes(deps, client, [user])
 
 
 async def on_decision_submitted(
@@ -172,6 +174,7 @@ async def on_decision_submitted(
             "The decision is recorded, but Slack refused to update the channel "
             f"({error.response.get('error')}). The post will show it at its next update.",
         )
+    await refresh_everyones_home(deps, client)
 
 
 def register(app: AsyncApp) -> None:

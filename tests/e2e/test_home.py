@@ -8,17 +8,20 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import ids
 from bot.blocks.home import build_home
 from bot.clock import FixedClock
 from bot.context import Deps
+from bot.publish import try_post_application
 from bot.runtime import Runtime
 from bot.services.home import gather_home
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import validate_view
 from models.db import SessionFactory, transaction
-from models.tables import ApplicationStatus, Conflict, Decision, Vote
+from models.tables import Application, ApplicationStatus, Conflict, Decision, Vote
 from tests import factories
 from tests.conftest import OUTSIDER, STAFF
+from tests.e2e.helpers_review import add_roster, one_of_each
 from tests.network_data import membership, seed_network
 
 AMIRA = "U0AMIRA001"  # lived experience
@@ -174,3 +177,36 @@ async def test_home_data_takes_a_bounded_number_of_queries_and_fits_100_blocks(
     view = build_home(data, tz=deps.settings.timezone, now=now).to_dict()
     assert validate_view(view, kind="home") == []
     assert "and 95 more" in str(view)
+
+
+def _home_text(standin: SlackStandIn, user: str) -> str:
+    view = standin.home_view(user)
+    assert view is not None
+    return render_blocks_as_text("", view["blocks"])
+
+
+async def test_a_members_home_follows_a_new_post_and_their_vote(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Kept current: the Home changes without being opened again."""
+    await add_roster(bot.deps, standin)
+    amira = one_of_each()["lived"]
+    await slack.event({"type": "app_home_opened", "user": amira, "tab": "home"})
+    await standin.wait_until(lambda: standin.home_view(amira) is not None)
+    assert "Sheffield" not in _home_text(standin, amira)
+
+    # A registered application reaches the channel (the path of the form and the retry job).
+    async with transaction(bot.deps.sessions) as session:
+        application = await factories.application(session, at=bot.deps.clock.now(), posted=False)
+        app_id = application.id
+    assert app_id is not None
+    assert (await try_post_application(bot.deps, bot.client, app_id)).posted
+    assert "Sheffield City Council" in _home_text(standin, amira)
+    async with bot.deps.sessions() as session:
+        posted = await session.get(Application, app_id)
+        assert posted is not None and posted.message_ts is not None
+        ts = posted.message_ts
+
+    # Amira votes: it no longer awaits her vote.
+    await slack.block_action(amira, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_until(lambda: "Sheffield" not in _home_text(standin, amira))
