@@ -46,9 +46,7 @@ async def measure(database_url: str | None, *, bursts: int = 4) -> list[list[obj
                 for b in range(bursts):
                     action, _label = BURST_CHOICES[b % len(BURST_CHOICES)]
                     bodies = [
-                        vote_click_body(
-                            standin, seed.member_id(n), action, posted.value, posted.ts
-                        )
+                        vote_click_body(standin, seed.member_id(n), action, posted.value, posted.ts)
                         for n in range(CLICKERS)
                     ]
                     updates_before = len(standin.calls("chat.update"))
@@ -60,7 +58,8 @@ async def measure(database_url: str | None, *, bursts: int = 4) -> list[list[obj
                     )
                     assert all(r.status == 200 for r in replies)
                     await standin.wait_until(
-                        lambda n=confirmations: len(standin.ephemerals()) >= n, timeout=30
+                        lambda: len(standin.ephemerals()) >= confirmations,  # noqa: B023
+                        timeout=30,
                     )
                     updates = standin.calls("chat.update")[updates_before:]
                     async with bot.deps.sessions() as session:

@@ -30,7 +30,7 @@ from bench.common import (
     verdict,
 )
 from bot import ids
-from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
+from bot.standin import SignedSlackClient, SlackStandIn
 from scheduler.renewals import scan_renewal_nags
 
 MEMBERSHIPS = 400
@@ -96,9 +96,7 @@ async def measure_size(
                 async def status() -> None:
                     before = len(standin.responses())
                     await slack.slash_command(STAFF, "status Sheffield")
-                    await standin.wait_until(
-                        lambda: len(standin.responses()) > before, timeout=30
-                    )
+                    await standin.wait_until(lambda: len(standin.responses()) > before, timeout=30)
 
                 async def home() -> None:
                     before = len(standin.calls("views.publish"))
@@ -129,9 +127,7 @@ async def measure_size(
                         statements = 0
                         started = time.perf_counter()
                         await run()
-                        measured.seconds.setdefault(name, []).append(
-                            time.perf_counter() - started
-                        )
+                        measured.seconds.setdefault(name, []).append(time.perf_counter() - started)
                         measured.statements.setdefault(name, []).append(statements)
                 event.remove(bot.engine.sync_engine, "before_cursor_execute", count)
                 if standin.warnings:

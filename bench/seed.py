@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.blocks.application import build_application_message
 from bot.context import Deps
@@ -174,7 +174,7 @@ async def add_history(
     councils = max(memberships, applications // 2, 1)
     today = at.date()
     async with transaction(deps.sessions) as session:
-        first_member = (await session.exec(select(Member.id).order_by(Member.id))).first() or 1
+        first_member = (await session.exec(select(Member.id).order_by(col(Member.id)))).first() or 1
         council_ids: list[int] = []
         for start in range(0, councils, BATCH):
             rows = [
@@ -188,13 +188,13 @@ async def add_history(
                 }
                 for n in range(start, min(councils, start + BATCH))
             ]
-            result = await session.execute(insert(Council).returning(Council.id), rows)
+            result = await session.execute(insert(Council).returning(col(Council.id)), rows)
             council_ids += [int(i) for i in result.scalars()]
         for start in range(0, applications, BATCH):
             batch = range(start, min(applications, start + BATCH))
             app_rows = []
             for n in batch:
-                status = ApplicationStatus.UNDER_REVIEW if n < OTHER_OPEN else CLOSED[n % 3]
+                status: str = ApplicationStatus.UNDER_REVIEW if n < OTHER_OPEN else CLOSED[n % 3]
                 when = at - timedelta(days=5 if n < OTHER_OPEN else 30 + n % 2000)
                 app_rows.append(
                     {
@@ -209,11 +209,12 @@ async def add_history(
                     }
                 )
             result = await session.execute(
-                insert(Application).returning(Application.id, Application.status), app_rows
+                insert(Application).returning(col(Application.id), col(Application.status)),
+                app_rows,
             )
             created = [(int(i), str(s)) for i, s in result.all()]
             rounds, officers, votes, decisions, audit = [], [], [], [], []
-            for (app_id, status), row in zip(created, app_rows, strict=True):
+            for (app_id, app_status), row in zip(created, app_rows, strict=True):
                 when = row["registered_at"]
                 rounds.append(
                     {
@@ -224,7 +225,7 @@ async def add_history(
                         "message_ts": row["message_ts"],
                         "deadline_at": when + timedelta(days=14),
                         "closed_at": None
-                        if status == ApplicationStatus.UNDER_REVIEW
+                        if app_status == ApplicationStatus.UNDER_REVIEW
                         else when + timedelta(days=14),
                     }
                 )
@@ -247,12 +248,12 @@ async def add_history(
                             "cast_at": when,
                         }
                     )
-                if status in OUTCOME:
+                if app_status in OUTCOME:
                     decisions.append(
                         {
                             "application_id": app_id,
                             "round": 1,
-                            "outcome": OUTCOME[status],
+                            "outcome": OUTCOME[ApplicationStatus(app_status)],
                             "rationale": "Decided on the working group's advice.",
                             "decided_by": "U0STAFF001",
                             "decided_at": when + timedelta(days=14),
