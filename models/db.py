@@ -1,7 +1,14 @@
 """The async engine and sessions: one session per listener or job invocation.
 
 SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE` on every transaction: a transaction that
-reads then writes would otherwise fail with "database is locked" under concurrent clicks.
+reads then writes would otherwise fail with "database is locked" under concurrent clicks. It also
+gets ONE pooled connection per process: every transaction takes SQLite's write lock, so a second
+connection could only wait in SQLite's busy handler, which sleeps in steps of up to 100 ms and
+does not wake when the lock is released (25 concurrent clicks took ~0.9 s to reach the post,
+bench/latency.py). With one connection, coroutines queue in the pool and each is handed the
+connection the moment the previous transaction ends. (Other processes on the same file, such as
+`sanctuary-bot scan`, still meet the busy timeout.) Never open a second session while holding
+one in the same task: it would wait for the pool's timeout.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
+# Every SQLite transaction takes the write lock (BEGIN IMMEDIATE), so one connection suffices.
+SQLITE_POOL_SIZE = 1
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -28,6 +37,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
     )
