@@ -24,6 +24,30 @@ from scheduler import RunningJobs, build_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 
+# Bolt runs each listener in a task of this name once the request is acknowledged.
+BOLT_LISTENER_TASK = "run_ack_function_asynchronously"
+# How long shutdown waits for acknowledged work (a vote being recorded, a post being updated).
+LISTENER_GRACE_SECONDS = 10.0
+
+
+async def finish_listeners(grace: float = LISTENER_GRACE_SECONDS) -> bool:
+    """Wait for listeners still working after their ack; False if some had to be left running.
+
+    Slack has been told "received" for them, so stopping without finishing would lose what the
+    person did (or leave it half shown).
+    """
+    current = asyncio.current_task()
+    pending = {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and BOLT_LISTENER_TASK in getattr(task.get_coro(), "__qualname__", "")
+    }
+    if not pending:
+        return True
+    _, still_running = await asyncio.wait(pending, timeout=grace)
+    return not still_running
+
 
 @dataclass
 class Runtime:
@@ -43,12 +67,14 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
+        if self.runner is not None:
+            await self.runner.cleanup()  # no new requests; those under way are answered
+        if not await finish_listeners():
+            log.warning("Some Slack actions were still being handled at shutdown")
         if self.scheduler is not None and not await stop_scheduler(
             self.scheduler, self.running_jobs
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
-        if self.runner is not None:
-            await self.runner.cleanup()
         await self.engine.dispose()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.review import CHOICE_LABELS
@@ -112,10 +112,18 @@ def parse_button_value(value: str) -> tuple[int, int] | None:
     return int(app_part), int(round_part)
 
 
-async def _locked_application(session: AsyncSession, application_id: int) -> Application:
+async def _locked_application(
+    session: AsyncSession, application_id: int, *, shared: bool = False
+) -> Application:
+    """The application, locked against a decision being recorded meanwhile.
+
+    Votes take the lock shared, so that members vote concurrently; the decision takes it
+    exclusively (bot/services/decisions.py) and so waits for the votes in progress, and they
+    for it. SQLite has no row locks: there every transaction holds the write lock anyway.
+    """
     application = (
         await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update()
+            select(Application).where(Application.id == application_id).with_for_update(read=shared)
         )
     ).first()
     if application is None:
@@ -166,10 +174,13 @@ async def record_vote(
     now: datetime,
 ) -> VoteResult:
     """Record or change `voter`'s vote; VoteRefused with the reason when they may not."""
-    application = await _locked_application(session, application_id)
+    application = await _locked_application(session, application_id, shared=True)
     member = await active_member(session, voter)
     if member is None or member.id is None:
         raise VoteRefused(Refusal.NOT_MEMBER)
+    if session.get_bind().dialect.name == "postgresql":
+        # One member's clicks one at a time, so that the history says truly what each changed.
+        await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
     if round != application.current_round:
         raise VoteRefused(Refusal.OLD_ROUND)
     if await _round_is_decided(session, application) or application.status in (
