@@ -6,6 +6,7 @@ from bot.blocks.format import local_date
 from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
 from bot.services.status import MAX_COUNCILS, council_status, find_councils
+from bot.slack_errors import SLACK_FAILURES, form_not_opened
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -13,7 +14,10 @@ from handlers.commands.dispatch import CommandCall, subcommand
 async def open_registration(call: CommandCall) -> None:
     # The origin channel rides along, so that the outcome can be told there, ephemerally.
     view = build_application_modal(private_metadata=str(call.body.get("channel_id") or ""))
-    await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    try:
+        await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    except SLACK_FAILURES as error:
+        await call.reply(form_not_opened(error))
 
 
 @subcommand("status")

@@ -6,17 +6,17 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.blocks.format import day
 from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
-from bot.publish import refresh_post
+from bot.publish import refresh_post, tell
 from bot.review import CHOICE_LABELS
 from bot.services.decisions import DecisionRefused, record_decision
 from bot.services.voting import VoteRefused, declare_conflict
+from bot.slack_errors import SLACK_FAILURES, error_code, post_not_updated
 from models.db import transaction
 from models.tables import Outcome
 
@@ -39,10 +39,7 @@ def _has_block(view: dict[str, Any], block_id: str) -> bool:
 
 
 async def _tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    try:
-        await client.chat_postEphemeral(channel=channel or user, user=user, text=text)
-    except SlackApiError as error:
-        log.warning("Could not answer %s privately: %s", user, error.response.get("error"))
+    await tell(client, user, text, channel=channel)
 
 
 async def on_conflict_submitted(
@@ -72,10 +69,12 @@ async def on_conflict_submitted(
         return
     await ack()
     channel = deps.settings.channel
+    note = ""
     try:
         await refresh_post(deps, client, application_id)
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         log.warning("Could not update post of application %s: %s", application_id, error)
+        note = " " + post_not_updated(error)
     withdrawn = (
         f" Your earlier vote ({CHOICE_LABELS[result.withdrawn]}) is withdrawn."
         if result.withdrawn
@@ -86,7 +85,7 @@ async def on_conflict_submitted(
         channel,
         user,
         "Conflict of interest recorded: you are recused from this application and will get no "
-        f"reminders about it.{withdrawn}",
+        f"reminders about it.{withdrawn}{note}",
     )
 
 
@@ -164,13 +163,13 @@ async def on_decision_submitted(
                 text=text,
                 blocks=blocks,
             )
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         await _tell(
             client,
             application.channel or deps.settings.channel,
             user,
-            "The decision is recorded, but Slack refused to update the channel "
-            f"({error.response.get('error')}). The post will show it at its next update.",
+            "The decision is recorded, but Slack would not update the channel just now "
+            f"(`{error_code(error)}`). The post will show it at its next update.",
         )
 
 
