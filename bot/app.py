@@ -37,6 +37,27 @@ def _first_input_block(body: dict[str, Any]) -> str | None:
     return None
 
 
+def well_formed(body: dict[str, Any]) -> bool:
+    """The parts listeners read have the types Slack sends (a forged or broken body may not)."""
+    if not isinstance(body, dict):
+        return False
+    user = body.get("user")
+    interactive = ("block_actions", "view_submission", "view_closed", "block_suggestion")
+    if body.get("type") in interactive and not (
+        isinstance(user, dict) and isinstance(user.get("id"), str)
+    ):
+        return False
+    actions = body.get("actions")
+    if actions is not None and not (
+        isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+    ):
+        return False
+    return all(
+        body.get(key) is None or isinstance(body.get(key), dict)
+        for key in ("view", "channel", "container", "event")
+    )
+
+
 def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
     settings = deps.settings
     app = AsyncApp(
@@ -51,6 +72,15 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
         context["deps"] = deps
         await next()
 
+    async def reject_malformed(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        if not well_formed(body):
+            return BoltResponse(status=400, body="malformed payload")
+        await next()
+        return None
+
+    app.middleware(reject_malformed)
     app.middleware(inject_deps)
 
     async def on_error(

@@ -33,6 +33,8 @@ async def _open_application(
     raw = str(body["actions"][0].get("value") or "")
     try:
         application_id = int(raw.split(":")[0])
+        if not 0 < application_id < 2**31:  # a forged value; ids fit a database INTEGER
+            raise NotFound(raw)
         async with deps.sessions() as session:
             view = await load_view(session, application_id)
     except (ValueError, NotFound):
