@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import councils, ids
+from bot.escape import clean
 from bot.services import audit
 from bot.services.applications import NotFound
 from bot.services.memberships import TERM_YEARS, years_later
@@ -141,7 +142,7 @@ class ApplicationForm:
                         str(option.get("value") or "") if isinstance(option, Mapping) else ""
                     )
                 elif "value" in state:
-                    found[block_id] = str(state.get("value") or "").strip()
+                    found[block_id] = clean(str(state.get("value") or "")).strip()
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in found.items() if k in known})
 

@@ -12,6 +12,7 @@ from bot import ids
 from bot.blocks.format import day
 from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
+from bot.escape import clean
 from bot.publish import refresh_post, tell
 from bot.review import CHOICE_LABELS
 from bot.services.decisions import DecisionRefused, record_decision
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def _text_value(view: dict[str, Any], block_id: str, action_id: str) -> str:
     values = view.get("state", {}).get("values", {})
-    return str((values.get(block_id, {}).get(action_id) or {}).get("value") or "").strip()
+    return clean(str((values.get(block_id, {}).get(action_id) or {}).get("value") or "")).strip()
 
 
 def _selected(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
