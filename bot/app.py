@@ -105,7 +105,9 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
                 headers={"content-type": "application/json;charset=utf-8"},
             )
         await tell_database_down(body, client, respond)
-        # Events are answered with an error so that Slack delivers them again later.
+        # Not acked yet (a form without inputs, say): answer 200, the person has been told.
+        # Events are acked before their listener runs, so an event met by an outage is lost
+        # (its claim was never written); only Slack's own retries would bring it back.
         if response is not None and body.get("type") != "event_callback":
             return BoltResponse(status=200, body="")
         return None

@@ -51,7 +51,7 @@ async def tell_database_down(
             pass
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     if not isinstance(user, str) or not user:
-        return  # an event: Slack delivers it again, and its claim was never written
+        return  # an event: nobody to tell (it was acked already; logged as a warning)
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
     await tell(client, user, DATABASE_DOWN, channel=channel if isinstance(channel, str) else None)
 
