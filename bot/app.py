@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from bot.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -18,9 +21,41 @@ log = logging.getLogger(__name__)
 
 def make_client(deps: Deps) -> AsyncWebClient:
     """The Web API client: Slack's (or the stand-in's) URL, retrying politely when rate limited."""
-    client = AsyncWebClient(token=deps.settings.bot_token, base_url=deps.settings.slack_api_url)
+    client = AsyncWebClient(
+        token=deps.settings.bot_token,
+        base_url=deps.settings.slack_api_url,
+        timeout=deps.settings.slack_timeout,
+    )
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def _first_input_block(body: dict[str, Any]) -> str | None:
+    for block in (body.get("view") or {}).get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """The parts listeners read have the types Slack sends (a forged or broken body may not)."""
+    if not isinstance(body, dict):
+        return False
+    user = body.get("user")
+    interactive = ("block_actions", "view_submission", "view_closed", "block_suggestion")
+    if body.get("type") in interactive and not (
+        isinstance(user, dict) and isinstance(user.get("id"), str)
+    ):
+        return False
+    actions = body.get("actions")
+    if actions is not None and not (
+        isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+    ):
+        return False
+    return all(
+        body.get(key) is None or isinstance(body.get(key), dict)
+        for key in ("view", "channel", "container", "event")
+    )
 
 
 def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
@@ -37,10 +72,45 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
         context["deps"] = deps
         await next()
 
+    async def reject_malformed(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        if not well_formed(body):
+            return BoltResponse(status=400, body="malformed payload")
+        await next()
+        return None
+
+    app.middleware(reject_malformed)
     app.middleware(inject_deps)
 
-    async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
-        logger.exception("Unhandled error in a listener: %s", error, exc_info=error)
+    async def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond | None,
+        response: BoltResponse | None,
+        logger: logging.Logger,
+    ) -> BoltResponse | None:
+        if not is_database_unavailable(error):
+            logger.exception("Unhandled error in a listener: %s", error, exc_info=error)
+            return None
+        logger.warning("The database is unavailable: %s", error)
+        block = _first_input_block(body) if body.get("type") == "view_submission" else None
+        if response is not None and block is not None:
+            # Not acked yet: keep the form open, with what was typed, and say why on it.
+            errors = {"response_action": "errors", "errors": {block: DATABASE_DOWN}}
+            return BoltResponse(
+                status=200,
+                body=json.dumps(errors),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
+        await tell_database_down(body, client, respond)
+        # Not acked yet (a form without inputs, say): answer 200, the person has been told.
+        # Events are acked before their listener runs, so an event met by an outage is lost
+        # (its claim was never written); only Slack's own retries would bring it back.
+        if response is not None and body.get("type") != "event_callback":
+            return BoltResponse(status=200, body="")
+        return None
 
     app.error(on_error)
     register_all(app)

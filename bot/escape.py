@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import re
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def clean(text: str) -> str:
+    """Typed text without control characters (tabs and line breaks kept): NUL cannot be
+    stored in PostgreSQL text, and the others only ever garble what people read."""
+    return _CONTROL.sub("", text)
 
 
 def mrkdwn(text: str) -> str:

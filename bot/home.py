@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.format import local_date
@@ -13,6 +12,7 @@ from bot.blocks.home import build_home
 from bot.context import Deps
 from bot.services.home import gather_home
 from bot.services.roster import active_members
+from bot.slack_errors import SLACK_FAILURES, error_code
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,8 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
     view = build_home(data, tz=settings.timezone, now=now)
     try:
         await client.views_publish(user_id=user_id, view=view.to_dict())
-    except SlackApiError as error:
-        log.warning(
-            "Could not publish the Home tab of %s: %s", user_id, error.response.get("error")
-        )
+    except SLACK_FAILURES as error:
+        log.warning("Could not publish the Home tab of %s: %s", user_id, error_code(error))
         return False
     return True
 

@@ -3,6 +3,7 @@ register at `GET /network` (HTML) and `GET /network.json`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from aiohttp import web
@@ -15,13 +16,20 @@ from bot.context import Deps
 from bot.register_page import render_html, render_json
 from bot.services.register import RegisterEntry, current_members
 
+log = logging.getLogger(__name__)
+
 DEPS_KEY = web.AppKey("deps", Deps)
 BOLT_KEY = web.AppKey("bolt", AsyncApp)
 
 
 async def slack_events(request: web.Request) -> web.Response:
-    bolt_request = await to_bolt_request(request)
-    bolt_response = await request.app[BOLT_KEY].async_dispatch(bolt_request)
+    try:
+        # Bolt parses the body (and reads fields of it) before checking its signature.
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await request.app[BOLT_KEY].async_dispatch(bolt_request)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        log.warning("Refused a malformed request to /slack/events: %r", error)
+        return web.json_response({"error": "invalid_payload"}, status=400)
     return await to_aiohttp_response(bolt_response)
 
 

@@ -49,6 +49,8 @@ class Settings:
     staff: frozenset[str] = frozenset()
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Seconds to wait for one Web API answer before giving up (tests use less).
+    slack_timeout: int = 10
     port: int = 3000
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
     rules: ReviewRules = field(default_factory=ReviewRules)

@@ -78,3 +78,19 @@ def is_transient(error: BaseException) -> bool:
     """Worth trying again later without anyone doing anything."""
     code = error_code(error)
     return code in ("ratelimited", "timeout", "network") or code.startswith("http_5")
+
+
+def form_not_opened(error: BaseException) -> str:
+    """What to tell someone whose click or command should have opened a form (nothing saved)."""
+    return (
+        f"Slack did not open the form just now (`{error_code(error)}`); nothing was changed. "
+        "Please try again in a moment."
+    )
+
+
+def post_not_updated(error: BaseException) -> str:
+    """For someone whose change is saved but whose post Slack would not update just now."""
+    return (
+        f"It is saved, but Slack would not update the post just now (`{error_code(error)}`); "
+        "the post will show it at its next update."
+    )

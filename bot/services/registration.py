@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import councils, ids
 from bot.councils import LOCAL_PREFIX
+from bot.escape import clean
 from bot.services import audit
 from bot.services.applications import NotFound
 from bot.services.memberships import TERM_YEARS, years_later
@@ -142,7 +143,7 @@ class ApplicationForm:
                         str(option.get("value") or "") if isinstance(option, Mapping) else ""
                     )
                 elif "value" in state:
-                    found[block_id] = str(state.get("value") or "").strip()
+                    found[block_id] = clean(str(state.get("value") or "")).strip()
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in found.items() if k in known})
 

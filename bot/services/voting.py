@@ -107,7 +107,10 @@ class VoteResult:
 def parse_button_value(value: str) -> tuple[int, int] | None:
     """`<application id>:<round>` from a review button; None if malformed."""
     app_part, _, round_part = value.partition(":")
-    if not app_part.isdigit() or not round_part.isdigit():
+    # Plain ASCII digits only, and ids a database INTEGER holds (a forged value may be huge).
+    if not (app_part.isascii() and app_part.isdigit() and round_part.isascii()):
+        return None
+    if not round_part.isdigit() or len(app_part) > 9 or len(round_part) > 9:
         return None
     return int(app_part), int(round_part)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.blocks.registration import build_application_modal, build_withdraw_modal
 from bot.context import Deps
+from bot.db_errors import tells_when_database_is_down
 from bot.escape import mrkdwn, truncate
 from bot.services.applications import NotFound, load_view
 from bot.services.registration import OPEN_STATUSES, ApplicationForm
+from bot.slack_errors import SLACK_FAILURES, form_not_opened
 
 
 async def _open_application(
@@ -30,6 +33,8 @@ async def _open_application(
     raw = str(body["actions"][0].get("value") or "")
     try:
         application_id = int(raw.split(":")[0])
+        if not 0 < application_id < 2**31:  # a forged value; ids fit a database INTEGER
+            raise NotFound(raw)
         async with deps.sessions() as session:
             view = await load_view(session, application_id)
     except (ValueError, NotFound):
@@ -50,6 +55,17 @@ async def _open_application(
     return application_id, view
 
 
+async def _open_form(
+    respond: AsyncRespond, client: AsyncWebClient, body: dict[str, Any], modal: View
+) -> None:
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+    except SLACK_FAILURES as error:
+        await respond(
+            text=form_not_opened(error), response_type="ephemeral", replace_original=False
+        )
+
+
 async def open_edit(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, deps: Deps
 ) -> None:
@@ -65,7 +81,7 @@ async def open_edit(
         private_metadata=str(application_id),
         council_name=view.council.name,
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=modal)
+    await _open_form(respond, client, body, modal)
 
 
 async def open_withdraw(
@@ -76,11 +92,9 @@ async def open_withdraw(
     if found is None:
         return
     application_id, view = found
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=build_withdraw_modal(application_id, view.council.name)
-    )
+    await _open_form(respond, client, body, build_withdraw_modal(application_id, view.council.name))
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.EDIT_APPLICATION)(open_edit)
-    app.action(ids.WITHDRAW_APPLICATION)(open_withdraw)
+    app.action(ids.EDIT_APPLICATION)(tells_when_database_is_down(open_edit))
+    app.action(ids.WITHDRAW_APPLICATION)(tells_when_database_is_down(open_withdraw))

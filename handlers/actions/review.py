@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.blocks.review import build_conflict_modal, build_decision_modal
 from bot.context import Deps
+from bot.db_errors import tells_when_database_is_down
 from bot.home import refresh_homes
-from bot.publish import refresh_post
+from bot.publish import refresh_post, tell
 from bot.services.applications import NotFound, load_view
 from bot.services.roster import active_member
 from bot.services.voting import (
@@ -24,6 +24,7 @@ from bot.services.voting import (
     parse_button_value,
     record_vote,
 )
+from bot.slack_errors import SLACK_FAILURES, form_not_opened, post_not_updated
 from models.db import transaction
 from models.tables import ApplicationStatus, VoteChoice
 
@@ -45,11 +46,8 @@ def _channel(body: dict[str, Any], deps: Deps) -> str:
 
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
-    """An answer only `user` sees, in the channel of the click."""
-    try:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
-    except SlackApiError as error:
-        log.warning("Could not answer %s privately: %s", user, error.response.get("error"))
+    """An answer only `user` sees, in the channel of the click (a DM if Slack refuses that)."""
+    await tell(client, user, text, channel=channel or None)
 
 
 async def on_vote(
@@ -81,9 +79,9 @@ async def on_vote(
     if not result.unchanged:
         try:
             await refresh_post(deps, client, application_id)
-        except SlackApiError as error:
+        except SLACK_FAILURES as error:
             log.warning("Could not update post of application %s: %s", application_id, error)
-            note = " (The post's tally could not be updated just now; it will catch up.)"
+            note = " " + post_not_updated(error)
     await _tell(client, channel, user, result.confirmation() + note)
     await refresh_homes(deps, client, [user])
 
@@ -130,13 +128,8 @@ async def on_declare_conflict(
         return
     try:
         await client.views_open(trigger_id=body["trigger_id"], view=build_conflict_modal(view))
-    except SlackApiError as error:
-        await _tell(
-            client,
-            channel,
-            user,
-            f"Slack did not open the form ({error.response.get('error')}); please click again.",
-        )
+    except SLACK_FAILURES as error:
+        await _tell(client, channel, user, form_not_opened(error))
 
 
 async def on_record_decision(
@@ -178,17 +171,12 @@ async def on_record_decision(
     modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
     try:
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
-    except SlackApiError as error:
-        await _tell(
-            client,
-            channel,
-            user,
-            f"Slack did not open the form ({error.response.get('error')}); please click again.",
-        )
+    except SLACK_FAILURES as error:
+        await _tell(client, channel, user, form_not_opened(error))
 
 
 def register(app: AsyncApp) -> None:
     for action_id in ids.VOTE_ACTIONS:
-        app.action(action_id)(on_vote)
-    app.action(ids.DECLARE_CONFLICT)(on_declare_conflict)
-    app.action(ids.RECORD_DECISION)(on_record_decision)
+        app.action(action_id)(tells_when_database_is_down(on_vote))
+    app.action(ids.DECLARE_CONFLICT)(tells_when_database_is_down(on_declare_conflict))
+    app.action(ids.RECORD_DECISION)(tells_when_database_is_down(on_record_decision))

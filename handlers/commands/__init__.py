@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import ids
+from bot.db_errors import tells_when_database_is_down
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
     decide,
@@ -18,4 +19,4 @@ from handlers.commands.dispatch import handle_sanctuary
 
 
 def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND)(handle_sanctuary)
+    app.command(ids.COMMAND)(tells_when_database_is_down(handle_sanctuary))

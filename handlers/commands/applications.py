@@ -7,6 +7,7 @@ from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
 from bot.services.councils import find_councils
 from bot.services.status import MAX_COUNCILS, council_status
+from bot.slack_errors import SLACK_FAILURES, form_not_opened
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -14,7 +15,10 @@ from handlers.commands.dispatch import CommandCall, subcommand
 async def open_registration(call: CommandCall) -> None:
     # The origin channel rides along, so that the outcome can be told there, ephemerally.
     view = build_application_modal(private_metadata=str(call.body.get("channel_id") or ""))
-    await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    try:
+        await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    except SLACK_FAILURES as error:
+        await call.reply(form_not_opened(error))
 
 
 @subcommand("status")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot import ids
 from bot.blocks.review import build_decision_modal
 from bot.escape import mrkdwn, truncate
 from bot.services.applications import load_view
 from bot.services.decisions import open_applications_matching
+from bot.slack_errors import SLACK_FAILURES, form_not_opened
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -41,8 +40,5 @@ async def decide(call: CommandCall) -> None:
     modal = build_decision_modal(view, rules=call.deps.settings.rules, recused=view.recused)
     try:
         await call.client.views_open(trigger_id=call.trigger_id, view=modal)
-    except SlackApiError as error:
-        await call.reply(
-            f"Slack did not open the decision form ({error.response.get('error')}); "
-            "please run the command again."
-        )
+    except SLACK_FAILURES as error:
+        await call.reply(form_not_opened(error))

@@ -5,6 +5,7 @@ Sub-commands live in the modules of this package and register with `@subcommand`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from bot import ids
 from bot.blocks.help import build_help
 from bot.context import Deps
 from bot.escape import mrkdwn, truncate
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ async def handle_sanctuary(
     deps: Deps,
 ) -> None:
     await ack()
-    words = (body.get("text") or "").strip()
+    # Control characters mean nothing in a command; NUL even made searches match everything.
+    words = _CONTROL.sub("", str(body.get("text") or "")).strip()
     name, _, args = words.partition(" ")
     call = CommandCall(
         deps=deps,

@@ -18,6 +18,7 @@ from bot.services.roster import (
     remove_member,
     split_words,
 )
+from bot.slack_errors import SLACK_FAILURES, error_code
 from handlers.commands.dispatch import CommandCall, subcommand
 from models.db import transaction
 
@@ -84,10 +85,10 @@ async def _add(call: CommandCall, words: list[str]) -> None:
         return
     try:
         found, name = await _looked_up_name(call, user_id)
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         await call.reply(
             f"Slack would not tell me who {mention(user_id)} is "
-            f"({error.response.get('error')}); please try again in a minute."
+            f"(`{error_code(error)}`); nothing was changed. Please try again in a minute."
         )
         return
     if not found:

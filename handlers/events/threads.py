@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.context import Deps
+from bot.escape import clean
 from bot.services.comments import add_comment, claim_event, delete_comment, edit_comment
 from models.db import transaction
 
@@ -45,7 +46,7 @@ async def on_message(
                 thread_ts=str(thread_ts),
                 ts=str(ts),
                 user=str(event.get("user") or ""),
-                text=str(event.get("text") or ""),
+                text=clean(str(event.get("text") or "")),
                 now=now,
             )
     elif subtype == "message_changed":
@@ -60,7 +61,7 @@ async def on_message(
                 session,
                 channel=channel,
                 ts=str(ts),
-                text=str(message.get("text") or ""),
+                text=clean(str(message.get("text") or "")),
                 user=str(message.get("user") or ""),
                 now=now,
             )

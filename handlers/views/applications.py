@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.blocks.format import local_date
 from bot.context import Deps
-from bot.escape import mrkdwn, truncate
+from bot.escape import clean, mrkdwn, truncate
 from bot.home import refresh_everyones_home
 from bot.publish import refresh_post, tell, try_post_application, try_post_round
 from bot.services.applications import NotFound
@@ -137,7 +137,7 @@ async def submit_withdrawal(
         return
     values = body["view"]["state"]["values"]
     state = values.get(ids.WITHDRAW_REASON_BLOCK, {}).get(ids.WITHDRAW_REASON_BLOCK, {})
-    reason = str(state.get("value") or "").strip()
+    reason = clean(str(state.get("value") or "")).strip()
     try:
         async with transaction(deps.sessions) as session:
             _, council = await withdraw(

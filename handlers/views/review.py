@@ -6,18 +6,19 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.blocks.format import day
 from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
+from bot.escape import clean
 from bot.home import refresh_everyones_home, refresh_homes
-from bot.publish import refresh_post
+from bot.publish import refresh_post, tell
 from bot.review import CHOICE_LABELS
 from bot.services.decisions import DecisionRefused, record_decision
 from bot.services.voting import VoteRefused, declare_conflict
+from bot.slack_errors import SLACK_FAILURES, error_code, post_not_updated
 from models.db import transaction
 from models.tables import Outcome
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def _text_value(view: dict[str, Any], block_id: str, action_id: str) -> str:
     values = view.get("state", {}).get("values", {})
-    return str((values.get(block_id, {}).get(action_id) or {}).get("value") or "").strip()
+    return clean(str((values.get(block_id, {}).get(action_id) or {}).get("value") or "")).strip()
 
 
 def _selected(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
@@ -40,10 +41,7 @@ def _has_block(view: dict[str, Any], block_id: str) -> bool:
 
 
 async def _tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    try:
-        await client.chat_postEphemeral(channel=channel or user, user=user, text=text)
-    except SlackApiError as error:
-        log.warning("Could not answer %s privately: %s", user, error.response.get("error"))
+    await tell(client, user, text, channel=channel)
 
 
 async def on_conflict_submitted(
@@ -73,10 +71,12 @@ async def on_conflict_submitted(
         return
     await ack()
     channel = deps.settings.channel
+    note = ""
     try:
         await refresh_post(deps, client, application_id)
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         log.warning("Could not update post of application %s: %s", application_id, error)
+        note = " " + post_not_updated(error)
     withdrawn = (
         f" Your earlier vote ({CHOICE_LABELS[result.withdrawn]}) is withdrawn."
         if result.withdrawn
@@ -87,7 +87,7 @@ async def on_conflict_submitted(
         channel,
         user,
         "Conflict of interest recorded: you are recused from this application and will get no "
-        f"reminders about it.{withdrawn}",
+        f"reminders about it.{withdrawn}{note}",
     )
     await refresh_homes(deps, client, [user])
 
@@ -166,13 +166,13 @@ async def on_decision_submitted(
                 text=text,
                 blocks=blocks,
             )
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         await _tell(
             client,
             application.channel or deps.settings.channel,
             user,
-            "The decision is recorded, but Slack refused to update the channel "
-            f"({error.response.get('error')}). The post will show it at its next update.",
+            "The decision is recorded, but Slack would not update the channel just now "
+            f"(`{error_code(error)}`). The post will show it at its next update.",
         )
     await refresh_everyones_home(deps, client)
 

@@ -1,0 +1,231 @@
+"""Who may do what: every command, button and modal submission against four actors.
+
+Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
+recused by a declared conflict, and an outsider. Each row of the table says what each actor gets:
+ALLOWED (the expected text or form), or a polite refusal only they see, with nothing changed in
+the database. Staff who are not on the roster cannot vote or declare conflicts: DESIGN.md §4,
+"Anyone not on the roster gets a polite refusal" — staff record decisions instead; to vote, a
+member of staff is added to the roster (the `national` constituency) like anyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from bot import ids
+from bot.runtime import Runtime
+from bot.standin import SignedSlackClient, SlackStandIn
+from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
+from tests.conftest import OUTSIDER, STAFF
+from tests.e2e.helpers_review import add_roster, post_application
+from tests.e2e.test_registration import answers, open_modal, pick
+
+MEMBER = "U0LIVED001"
+RECUSED = "U0TRUST001"
+ACTORS = {"staff": STAFF, "member": MEMBER, "recused": RECUSED, "outsider": OUTSIDER}
+
+
+class Refused(str):
+    """An expected polite refusal: nothing may change in the database."""
+
+
+STAFF_ONLY = "is for City of Sanctuary UK staff"
+NOT_MEMBER_VOTE = "only members of the working group can vote"
+RECUSED_VOTE = "declared a conflict of interest on this application"
+VIEW = "<opens a form>"
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # command | button
+    what: str  # command text or action id
+    expect: dict[str, str]  # actor -> text they are told, or VIEW
+
+
+def everyone(text: str) -> dict[str, str]:
+    return dict.fromkeys(ACTORS, text)
+
+
+def staff_only(allowed: str, refused: str = STAFF_ONLY) -> dict[str, str]:
+    no = Refused(refused)
+    return {"staff": allowed, "member": no, "recused": no, "outsider": no}
+
+
+VOTE = {"staff": Refused(NOT_MEMBER_VOTE), "member": "Vote ", "recused": Refused(RECUSED_VOTE)}
+VOTE["outsider"] = Refused(NOT_MEMBER_VOTE)
+
+TABLE: list[Case] = [
+    Case("command", "help", everyone("/sanctuary")),
+    Case("command", "apply", staff_only(VIEW)),
+    Case("command", "status sheffield", everyone("Sheffield")),
+    Case("command", "history sheffield", everyone("Sheffield")),
+    Case("command", "list", everyone("member councils")),
+    Case("command", "renewals", everyone("90 days")),
+    Case("command", "group", everyone("lived")),
+    Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
+    Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
+    Case("command", "decide sheffield", staff_only(VIEW)),
+    Case("button", ids.VOTE_APPROVE, VOTE),
+    Case("button", ids.VOTE_FURTHER_WORK, VOTE),
+    Case("button", ids.VOTE_DECLINE, VOTE),
+    Case("button", ids.VOTE_ABSTAIN, VOTE),
+    Case(
+        "button",
+        ids.DECLARE_CONFLICT,
+        {
+            "staff": Refused("Only members of the working group declare conflicts"),
+            "member": VIEW,
+            "recused": Refused("already declared"),
+            "outsider": Refused("Only members of the working group declare conflicts"),
+        },
+    ),
+    Case("button", ids.RECORD_DECISION, staff_only(VIEW, "recorded by City of Sanctuary UK staff")),
+    Case("button", ids.EDIT_APPLICATION, staff_only(VIEW, "only City of Sanctuary UK staff can")),
+    Case("button", ids.WITHDRAW_APPLICATION, staff_only(VIEW, "only City of Sanctuary UK staff")),
+]
+
+
+async def snapshot(bot: Runtime) -> dict[str, Any]:
+    """What a refused action must not change."""
+    out: dict[str, Any] = {}
+    async with bot.deps.sessions() as session:
+        for table in (Vote, Conflict, Decision, AuditEntry):
+            out[table.__name__] = (
+                await session.exec(select(func.count()).select_from(table))
+            ).one()
+        out["members"] = sorted(
+            (await session.exec(select(Member.slack_user_id).where(Member.active))).all()
+        )
+        out["applications"] = sorted(
+            (await session.exec(select(Application.id, Application.status))).all()
+        )
+    return out
+
+
+@pytest.fixture
+async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
+    """A roster, an application under review, and RECUSED's declared conflict; returns its ts."""
+    await add_roster(bot.deps, standin)
+    standin.add_user("U0NEWMEMB1", "Newcomer")
+    app_id, ts = await post_application(bot.deps, standin)
+    await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
+    modal = standin.last_view(RECUSED)
+    assert modal is not None
+    state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: "I chair the group"})
+    await slack.view_submission(RECUSED, modal, state)
+    await standin.wait_until(lambda: bool(standin.ephemerals(RECUSED)))
+    return ts
+
+
+async def _act(
+    slack: SignedSlackClient, standin: SlackStandIn, user: str, case: Case, ts: str
+) -> str:
+    """Do it; return what only `user` was told, or VIEW if a form opened for them."""
+    views = len(standin.calls("views.open"))
+    told = len(standin.ephemerals(user))
+    if case.kind == "command":
+        reply = await slack.slash_command(user, case.what)
+    else:
+        reply = await slack.block_action(user, case.what, message_ts=ts, value="1:1")
+    assert reply.status == 200
+    await standin.wait_until(
+        lambda: len(standin.ephemerals(user)) > told or len(standin.calls("views.open")) > views
+    )
+    if len(standin.calls("views.open")) > views:
+        standin.close_view(user, clear=True)
+        return VIEW
+    return standin.ephemerals(user)[-1].text
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+async def test_commands_and_buttons(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, scene: str, actor: str
+) -> None:
+    user = ACTORS[actor]
+    for case in TABLE:
+        expected = case.expect[actor]
+        before = await snapshot(bot)
+        said = await _act(slack, standin, user, case, scene)
+        if expected == VIEW:
+            assert said == VIEW, (case.what, actor, said)
+        else:
+            assert expected in said, (case.what, actor, said)
+        if isinstance(expected, Refused) or expected == VIEW:
+            assert await snapshot(bot) == before, (case.what, actor)
+
+
+async def _staff_form(slack: SignedSlackClient, standin: SlackStandIn, ts: str, action: str) -> Any:
+    await slack.block_action(STAFF, action, message_ts=ts, value="1:1")
+    await standin.wait_until(lambda: standin.last_view(STAFF) is not None)
+    view = standin.last_view(STAFF)
+    standin.close_view(STAFF, clear=True)
+    return view
+
+
+@pytest.mark.parametrize("actor", ["member", "recused", "outsider"])
+async def test_staff_forms_submitted_by_others_are_refused(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, scene: str, actor: str
+) -> None:
+    """A form opened by staff, submitted by someone else (a forged or shared payload)."""
+    user = ACTORS[actor]
+    apply_view = await open_modal(slack, standin)
+    option = await pick(slack, apply_view, "leeds")
+    standin.close_view(STAFF, clear=True)
+    forms = [
+        (apply_view, answers(council=option), "Only City of Sanctuary UK staff"),
+        (await _staff_form(slack, standin, scene, ids.EDIT_APPLICATION), {}, "Only City"),
+        (await _staff_form(slack, standin, scene, ids.WITHDRAW_APPLICATION), {}, "Only City"),
+        (
+            await _staff_form(slack, standin, scene, ids.RECORD_DECISION),
+            {
+                ids.DECISION_OUTCOME_BLOCK: "approved",
+                ids.DECISION_RATIONALE_BLOCK: "Fine.",
+                ids.DECISION_NO_QUORUM_BLOCK: "Urgent.",
+            },
+            "Decisions are recorded by staff",
+        ),
+    ]
+    for view, values, refusal in forms:
+        before = await snapshot(bot)
+        reply = await slack.view_submission(user, view, slack.fill_view_state(view, values))
+        assert reply.status == 200 and isinstance(reply.json, dict)
+        assert reply.json.get("response_action") == "errors"
+        assert refusal in str(reply.json["errors"]), (view["callback_id"], actor)
+        assert await snapshot(bot) == before
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [("staff", False), ("member", True), ("recused", False), ("outsider", False)],
+)
+async def test_conflict_form_submission(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    scene: str,
+    actor: str,
+    allowed: bool,
+) -> None:
+    await slack.block_action(MEMBER, ids.DECLARE_CONFLICT, message_ts=scene, value="1:1")
+    await standin.wait_until(lambda: standin.last_view(MEMBER) is not None)
+    view = standin.last_view(MEMBER)
+    assert view is not None
+    before = await snapshot(bot)
+    state = slack.fill_view_state(view, {ids.CONFLICT_REASON_BLOCK: "My sister works there"})
+    reply = await slack.view_submission(ACTORS[actor], view, state)
+    assert reply.status == 200
+    if allowed:
+        await standin.wait_until(
+            lambda: any(
+                "Conflict of interest recorded" in e.text for e in standin.ephemerals(MEMBER)
+            )
+        )
+        assert (await snapshot(bot))["Conflict"] == before["Conflict"] + 1
+    else:
+        assert isinstance(reply.json, dict) and reply.json.get("response_action") == "errors"
+        assert await snapshot(bot) == before
