@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+from sqlmodel import func, select
 
 from bench import seed
 from bench.common import (
@@ -34,8 +35,9 @@ from bot import ids
 from bot.clock import SystemClock
 from bot.context import Deps
 from bot.standin import BOT_TOKEN, CHANNEL_ID, SignedSlackClient, SlackStandIn
-from models.db import make_engine, make_session_factory
+from models.db import SessionFactory, make_engine, make_session_factory
 from models.migrate import upgrade
+from models.tables import Comment
 
 ROSTER = 25
 MAX_RATIO = 1.2
@@ -71,6 +73,19 @@ async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the bot did not become healthy")
 
 
+async def _comments_reach(readers: SessionFactory, count: int, within: float = 30.0) -> None:
+    """Wait until the bot has recorded `count` thread replies (what a later history shows)."""
+    deadline = time.perf_counter() + within
+    while True:
+        async with readers() as session:
+            recorded = (await session.exec(select(func.count()).select_from(Comment))).one()
+        if recorded >= count:
+            return
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {recorded} of {count} replies were recorded")
+        await asyncio.sleep(0.005)
+
+
 async def measure(
     database_url: str | None, *, small: int, big: int, concurrency: int
 ) -> tuple[float, float, float]:
@@ -86,7 +101,9 @@ async def measure(
         now = datetime.now(UTC)
         await seed.add_roster(deps, standin, ROSTER, now)
         posted = await seed.post_application(deps, standin, now, *seed.TARGET_COUNCIL)
-        await engine.dispose()
+        # Kept open to see replies land: the bot acknowledges an event before recording it.
+        readers = make_session_factory(engine)
+        replies_sent = 0
         standin.add_user(STAFF, "Alex Staff")
         port = free_port()
         env = {
@@ -144,6 +161,8 @@ async def measure(
                             }
                             reply = await slack.event(event)
                         elif kind == "reply":
+                            nonlocal replies_sent
+                            replies_sent += 1
                             reply = await slack.message_event(
                                 user, f"Comment {n} on the evidence", thread_ts=posted.ts
                             )
@@ -163,6 +182,8 @@ async def measure(
                             await standin.wait_until(
                                 lambda: len(standin.calls("views.publish")) > seen[2], timeout=30
                             )
+                        elif kind == "reply":
+                            await _comments_reach(readers, replies_sent)
 
                     async def worker(limit: int) -> None:
                         for n in counter:
@@ -181,6 +202,7 @@ async def measure(
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+                await engine.dispose()
     return after_small, after_big, elapsed
 
 
