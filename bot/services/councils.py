@@ -1,13 +1,20 @@
 """Finding a council the bot knows by what people type, the same way everywhere
-(`status`, `history`, `decide`): as the council picker matches names, or by its exact code."""
+(`status`, `history`, `decide`): as the council picker matches names, or by its exact code.
+
+Every query is narrowed by the (unique, indexed) council code, so finding a council costs the
+same however many councils have applied.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import councils
 from models.tables import Council
+
+# Codes of councils entered by name sort between these two (":" + 1 == ";").
+_LOCAL_FIRST, _LOCAL_AFTER = councils.LOCAL_PREFIX, councils.LOCAL_PREFIX[:-1] + ";"
 
 
 async def find_councils(session: AsyncSession, text: str) -> list[Council]:
@@ -20,20 +27,30 @@ async def find_councils(session: AsyncSession, text: str) -> list[Council]:
     typed = text.strip()
     if not typed:
         return []
-    # Councils are bounded (the UK's ~400 plus the town and parish councils that applied).
-    known = list((await session.exec(select(Council))).all())
-    exact_code = [c for c in known if c.code.lower() == typed.lower()]
+    spellings = {typed, typed.upper(), typed.lower()}
+    exact_code = (await session.exec(select(Council).where(col(Council.code).in_(spellings)))).all()
     if exact_code:
-        return exact_code
-    by_code = {c.code: c for c in known}
-    found = [by_code[m.authority.gss] for m in councils.search(typed) if m.authority.gss in by_code]
+        return list(exact_code)
+    ranked = [m.authority.gss for m in councils.search(typed) if m.authority.gss]
+    on_list = (await session.exec(select(Council).where(col(Council.code).in_(ranked)))).all()
+    by_code = {c.code: c for c in on_list}
+    found = [by_code[code] for code in ranked if code in by_code]
     query = councils.core(typed) or councils.normalise(typed)
     if query:
+        word = query.split()[0]
+        local = (
+            await session.exec(
+                select(Council).where(
+                    col(Council.code) >= _LOCAL_FIRST,
+                    col(Council.code) < _LOCAL_AFTER,
+                    func.lower(col(Council.name)).contains(word, autoescape=True),
+                )
+            )
+        ).all()
         extra = [
             c
-            for c in known
-            if c not in found
-            and (query in councils.normalise(c.name) or query in councils.core(c.name))
+            for c in local
+            if query in councils.normalise(c.name) or query in councils.core(c.name)
         ]
         exact = [c for c in extra if councils.core(c.name) == query]
         found += exact + sorted((c for c in extra if c not in exact), key=lambda c: c.name)
