@@ -44,3 +44,12 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)] + "…"
+
+
+def unescape_entities(text: str) -> str:
+    """Text as typed, from text Slack sent entity-encoded (slash commands, messages).
+
+    Only Slack's three entities; `&amp;` last, so that `&amp;lt;` stays the literal `&lt;`.
+    Mentions and links (`<@U…|name>`) are not entities and pass through unchanged.
+    """
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

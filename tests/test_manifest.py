@@ -157,8 +157,8 @@ def test_sanctuary_slash_command_exists(manifest: dict[str, Any]) -> None:
     command = _command(manifest, "/sanctuary")
     assert command["url"].endswith(EVENTS_PATH)
     assert command["description"].strip()
-    # Unescaped, so `group add @user` arrives as <@U123|name> and the user id can be parsed.
-    assert command["should_escape"] is False
+    # Escaped, so `group add @user` arrives as <@U123|name> and the user id can be parsed.
+    assert command["should_escape"] is True
     hint_words = set(re.findall(r"[a-z]+", command["usage_hint"]))
     missing = [s for s in SUBCOMMANDS if s not in hint_words]
     assert not missing, f"usage hint does not mention {missing}"

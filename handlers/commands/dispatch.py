@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.blocks.help import build_help
 from bot.context import Deps
-from bot.escape import mrkdwn, truncate
+from bot.escape import mrkdwn, truncate, unescape_entities
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -79,7 +79,7 @@ async def handle_sanctuary(
 ) -> None:
     await ack()
     # Control characters mean nothing in a command; NUL even made searches match everything.
-    words = _CONTROL.sub("", str(body.get("text") or "")).strip()
+    words = _CONTROL.sub("", unescape_entities(str(body.get("text") or ""))).strip()
     name, _, args = words.partition(" ")
     call = CommandCall(
         deps=deps,

@@ -40,3 +40,12 @@ async def test_councils_are_found_as_the_picker_finds_them(
 ) -> None:
     async with known() as session:
         assert [c.name for c in await find_councils(session, typed)] == expected
+
+
+def test_entities_are_decoded_once() -> None:
+    from bot.escape import unescape_entities
+
+    assert unescape_entities("B&amp;H") == "B&H"
+    assert unescape_entities("&lt;@U123&gt;") == "<@U123>"
+    assert unescape_entities("&amp;lt;") == "&lt;"
+    assert unescape_entities("<@U0ABC|amira> lived") == "<@U0ABC|amira> lived"

@@ -69,3 +69,14 @@ async def test_healthz_answers_for_load_balancers(bot: Runtime) -> None:
     async with aiohttp.ClientSession() as http, http.get(f"{bot.url}/healthz") as response:
         assert response.status == 200
         assert await response.json() == {"ok": True}
+
+
+async def test_command_text_arrives_entity_encoded_and_is_read_as_typed(
+    slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """With escaping on (the manifest), Slack sends "B&H" as "B&amp;H"."""
+    await slack.slash_command(STAFF, "frob&amp;nicate &lt;x&gt;")
+    text = await _ephemeral_text(standin)
+    assert "I don't know `frob&nicate`" in text
+    body = str(standin.responses()[-1].body)
+    assert "frob&amp;nicate" in body  # escaped again on the way out
