@@ -1,17 +1,25 @@
-"""Daily: erase the contact details whose retention period has run out (UK GDPR)."""
+"""Daily: erase the contact details whose retention period has run out (UK GDPR), and make the
+channel posts of erased applications stop showing them."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import col, select
 
 from bot.blocks.format import local_date
 from bot.context import Deps
+from bot.publish import refresh_post
+from bot.services import ledger
 from bot.services.personal_data import erase_lapsed_contacts
+from bot.slack_errors import SLACK_FAILURES, error_code
 from models.db import transaction
+from models.tables import Application, LedgerState, ReminderLedger
 
 log = logging.getLogger(__name__)
+
+POST_SCRUBBED = "post_scrubbed"
 
 
 async def erase_lapsed_contacts_job(deps: Deps, client: AsyncWebClient) -> list[int]:
@@ -26,4 +34,43 @@ async def erase_lapsed_contacts_job(deps: Deps, client: AsyncWebClient) -> list[
         )
     if erased:
         log.info("Erased the contacts of %d application(s): %s", len(erased), erased)
+    await scrub_erased_posts(deps, client)
     return erased
+
+
+async def scrub_erased_posts(deps: Deps, client: AsyncWebClient) -> list[int]:
+    """Re-render, once each, the posts of applications whose contacts were erased (by this job
+    or by `sanctuary-bot personal-data --erase`), so the channel no longer shows them."""
+    async with deps.sessions() as session:
+        scrubbed = select(ReminderLedger.subject_id).where(
+            ReminderLedger.kind == POST_SCRUBBED, ReminderLedger.state == LedgerState.SENT
+        )
+        due = list(
+            (
+                await session.exec(
+                    select(Application.id).where(
+                        col(Application.contacts_erased_at).is_not(None),
+                        col(Application.message_ts).is_not(None),
+                        col(Application.id).not_in(scrubbed),
+                    )
+                )
+            ).all()
+        )
+    done: list[int] = []
+    for application_id in due:
+        assert application_id is not None
+        now = deps.clock.now()
+        claim = await ledger.claim(
+            deps.sessions, kind=POST_SCRUBBED, subject_id=application_id, offset_days=0, now=now
+        )
+        if claim is None:
+            continue
+        try:
+            await refresh_post(deps, client, application_id)
+        except SLACK_FAILURES as error:
+            log.warning("Could not scrub the post of #%s: %s", application_id, error_code(error))
+            await ledger.release(deps.sessions, claim)
+            continue
+        await ledger.mark_sent(deps.sessions, claim, now)
+        done.append(application_id)
+    return done

@@ -14,8 +14,6 @@ from bot.services import audit
 from models.dialect import insert_for
 from models.tables import Application, Comment, ProcessedEvent
 
-COMMENT_AUDIT_EXCERPT = 200
-
 
 async def claim_event(session: AsyncSession, event_id: str, now: datetime) -> bool:
     """True the first time an event id is seen; False for a repeat delivery."""
@@ -83,7 +81,7 @@ async def add_comment(
         application_id=application.id,
         round=application.current_round,
         ts=ts,
-        excerpt=text[:COMMENT_AUDIT_EXCERPT],
+        length=len(text),  # not the text: a comment is personal data, erased on request
     )
     return await session.get(Comment, inserted)
 
@@ -113,7 +111,7 @@ async def edit_comment(
         council_id=application.council_id if application else None,
         application_id=comment.application_id,
         ts=ts,
-        excerpt=text[:COMMENT_AUDIT_EXCERPT],
+        length=len(text),  # not the text: a comment is personal data, erased on request
     )
     return comment
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +15,7 @@ from bot import cli
 from bot.clock import FixedClock
 from bot.context import Deps
 from bot.services.personal_data import months_before
+from bot.standin import BOT_TOKEN, SlackStandIn
 from models.db import SessionFactory, transaction
 from models.tables import (
     Application,
@@ -44,8 +46,9 @@ async def _app(
 
 
 async def test_job_erases_contacts_only_after_the_retention_period(
-    deps: Deps, sessions: SessionFactory, clock: FixedClock
+    deps: Deps, sessions: SessionFactory, clock: FixedClock, standin: SlackStandIn
 ) -> None:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
     now = clock.now()
     today = now.date()
     async with transaction(sessions) as session:
@@ -74,9 +77,9 @@ async def test_job_erases_contacts_only_after_the_retention_period(
             assert council is not None
             await membership(session, council, ends - timedelta(days=1095), ends, at=now)
     assert "erase-lapsed-contacts" in {job.id for job in JOBS}
-    erased = await erase_lapsed_contacts_job(deps, None)  # type: ignore[arg-type]
+    erased = await erase_lapsed_contacts_job(deps, client)
     assert sorted(erased) == sorted([ids["lapsed_long"], ids["declined_old"]])
-    assert await erase_lapsed_contacts_job(deps, None) == []  # type: ignore[arg-type]
+    assert await erase_lapsed_contacts_job(deps, client) == []
     async with sessions() as session:
         for key, app_id in ids.items():
             app = await session.get(Application, app_id)
