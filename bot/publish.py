@@ -8,17 +8,20 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
 
 from bot.blocks.application import build_application_message
+from bot.blocks.format import day
+from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
 from bot.escape import mrkdwn, truncate
 from bot.home import refresh_everyones_home
 from bot.services import audit, ledger
 from bot.services.applications import load_view
-from bot.services.posting import POST_APPLICATION, POST_ROUND, mark_posted
+from bot.services.posting import POST_APPLICATION, POST_DECISION, POST_ROUND, mark_posted
 from bot.slack_errors import SLACK_FAILURES, error_code, explain
 from models.db import transaction
-from models.tables import Application, ApplicationStatus
+from models.tables import Application, ApplicationStatus, Membership, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -262,3 +265,53 @@ async def tell(
     except SLACK_FAILURES as error:
         log.warning("Could not tell %s: %s", user_id, error_code(error))
         return False
+
+
+async def announce_decision(
+    deps: Deps, client: AsyncWebClient, application_id: int, round: int
+) -> PostResult:
+    """Announce a round's decision in the application's thread, exactly once.
+
+    Claimed in the ledger first; if Slack refuses, the claim is given back and the retry job
+    (scheduler/posting.py) announces it later.
+    """
+    claim = await ledger.claim(
+        deps.sessions,
+        kind=POST_DECISION,
+        subject_id=application_id,
+        round=round,
+        offset_days=0,
+        now=deps.clock.now(),
+    )
+    if claim is None:
+        return PostResult(posted=False, busy=True)
+    async with deps.sessions() as session:
+        view = await load_view(session, application_id)
+        membership = (
+            await session.exec(
+                select(Membership).where(Membership.application_id == application_id)
+            )
+        ).first()
+    decision = next((d for d in view.decisions if d.round == round), None)
+    application = view.application
+    if decision is None or application.channel is None or application.message_ts is None:
+        await ledger.release(deps.sessions, claim)
+        return PostResult(posted=False, busy=True)
+    text, blocks = build_decision_announcement(
+        council=view.council.name,
+        round=round,
+        outcome=Outcome(decision.outcome),
+        rationale=decision.rationale,
+        decided_by=decision.decided_by,
+        without_quorum_reason=decision.without_quorum_reason,
+        membership_until=day(membership.ends_on) if membership is not None else None,
+    )
+    try:
+        await client.chat_postMessage(
+            channel=application.channel, thread_ts=application.message_ts, text=text, blocks=blocks
+        )
+    except SLACK_FAILURES as error:
+        await ledger.release(deps.sessions, claim)
+        return PostResult(posted=False, advice=explain(error), error_code=error_code(error))
+    await ledger.mark_sent(deps.sessions, claim, deps.clock.now())
+    return PostResult(posted=True)

@@ -8,9 +8,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
 from bot.escape import mrkdwn, truncate
-from bot.publish import tell, try_post_application, try_post_round
+from bot.publish import announce_decision, refresh_post, tell, try_post_application, try_post_round
 from bot.services.applications import load_view
-from bot.services.posting import pending_rounds
+from bot.services.posting import pending_decision_announcements, pending_rounds
+from bot.slack_errors import SLACK_FAILURES, error_code
 
 log = logging.getLogger(__name__)
 
@@ -40,4 +41,13 @@ async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
             view.application.registered_by,
             f"{what} #{application_id} ({name}) is now posted to the working group{where}",
         )
+    async with deps.sessions() as session:
+        decisions = await pending_decision_announcements(session)
+    for application_id, round in decisions:
+        if (await announce_decision(deps, client, application_id, round)).posted:
+            posted += 1
+            try:  # the post missed the decision too, if Slack was refusing then
+                await refresh_post(deps, client, application_id)
+            except SLACK_FAILURES as error:
+                log.warning("Could not re-render #%s: %s", application_id, error_code(error))
     return posted

@@ -9,7 +9,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import audit
-from models.tables import Application, ApplicationStatus, LedgerState, ReminderLedger, ReviewRound
+from models.tables import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    LedgerState,
+    ReminderLedger,
+    ReviewRound,
+)
 
 POST_APPLICATION = "post_application"
 POST_ROUND = "post_round"
@@ -79,3 +86,23 @@ async def mark_posted(
     )
     await session.flush()
     return review_round
+
+
+POST_DECISION = "post_decision"
+
+
+async def pending_decision_announcements(session: AsyncSession) -> list[tuple[int, int]]:
+    """(application id, round) of decisions whose announcement never reached the thread."""
+    announced = select(ReminderLedger.id).where(
+        ReminderLedger.kind == POST_DECISION,
+        ReminderLedger.subject_id == Decision.application_id,
+        ReminderLedger.round == Decision.round,
+        ReminderLedger.state == LedgerState.SENT,
+    )
+    rows = await session.exec(
+        select(Decision.application_id, Decision.round)
+        .join(Application, col(Application.id) == col(Decision.application_id))
+        .where(col(Application.message_ts).is_not(None), ~announced.exists())
+        .order_by(col(Decision.application_id), col(Decision.round))
+    )
+    return [(int(a), int(r)) for a, r in rows.all()]

@@ -9,12 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.blocks.format import day
-from bot.blocks.review import build_decision_announcement
 from bot.context import Deps
 from bot.escape import clean
 from bot.home import refresh_everyones_home, refresh_homes
-from bot.publish import refresh_post, tell
+from bot.publish import announce_decision, refresh_post, tell
 from bot.review import CHOICE_LABELS
 from bot.services.decisions import DecisionRefused, record_decision
 from bot.services.voting import VoteRefused, declare_conflict
@@ -148,31 +146,21 @@ async def on_decision_submitted(
         return
     await ack()
     application = result.application
+    problems = []
     try:
         await refresh_post(deps, client, application_id)
-        if application.channel and application.message_ts:
-            text, blocks = build_decision_announcement(
-                council=result.council.name,
-                round=result.decision.round,
-                outcome=Outcome(result.decision.outcome),
-                rationale=result.decision.rationale,
-                decided_by=user,
-                without_quorum_reason=result.decision.without_quorum_reason,
-                membership_until=day(result.membership.ends_on) if result.membership else None,
-            )
-            await client.chat_postMessage(
-                channel=application.channel,
-                thread_ts=application.message_ts,
-                text=text,
-                blocks=blocks,
-            )
     except SLACK_FAILURES as error:
+        problems.append(error_code(error))
+    announced = await announce_decision(deps, client, application_id, result.decision.round)
+    if announced.error_code:
+        problems.append(announced.error_code)
+    if problems:
         await _tell(
             client,
             application.channel or deps.settings.channel,
             user,
             "The decision is recorded, but Slack would not update the channel just now "
-            f"(`{error_code(error)}`). The post will show it at its next update.",
+            f"(`{'`, `'.join(problems)}`). The bot will show it there as soon as Slack accepts.",
         )
     await refresh_everyones_home(deps, client)
 
