@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
@@ -21,6 +20,7 @@ from bot.context import Deps
 from bot.review import missing_constituencies, quorum
 from bot.services import audit, ledger
 from bot.services.applications import load_view
+from bot.slack_errors import SLACK_FAILURES, error_code
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, Conflict, Member, ReviewRound, Vote
 
@@ -136,8 +136,8 @@ async def _send_vote_reminders(
             continue
         try:
             await client.chat_postMessage(channel=user, text=text, blocks=blocks)
-        except SlackApiError as error:
-            log.warning("Vote reminder to %s failed: %s", user, error.response.get("error"))
+        except SLACK_FAILURES as error:
+            log.warning("Vote reminder to %s failed: %s", user, error_code(error))
             await ledger.release(deps.sessions, claim_id)
             continue
         await ledger.mark_sent(deps.sessions, claim_id, now)
@@ -195,8 +195,10 @@ async def _send_quorum_warning(
             text=text,
             blocks=blocks,
         )
-    except SlackApiError as error:
-        log.warning("Quorum warning for %s failed: %s", open_round.application_id, error)
+    except SLACK_FAILURES as error:
+        log.warning(
+            "Quorum warning for %s failed: %s", open_round.application_id, error_code(error)
+        )
         await ledger.release(deps.sessions, claim_id)
         return None
     await ledger.mark_sent(deps.sessions, claim_id, now)

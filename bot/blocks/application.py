@@ -149,7 +149,7 @@ def build_application_message(
     council = view.council.name
     kind = "Renewal" if a.kind == ApplicationKind.RENEWAL else "New application"
     status = STATUS_LABELS.get(a.status, a.status)
-    text = f"{kind}: {council} ({status})"
+    text = f"{kind}: {mrkdwn(truncate(council, 200))} ({status})"
     blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]
     context = [
         f"Application #{a.id}",

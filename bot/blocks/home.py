@@ -141,12 +141,12 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
             "No decisions in the last 30 days.",
         )
         blocks += _list(
-            "Memberships ending within 90 days",
+            f"Memberships ending within {staff.ending_within_days} days",
             [
                 f"• {mrkdwn(e.council)}: ends {day(e.ends_on)} (in {(e.ends_on - today).days} days)"
                 for e in staff.ending_soon
             ],
-            "No membership ends within 90 days.",
+            f"No membership ends within {staff.ending_within_days} days.",
         )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Updated {day(today)}.")]))
     assert len(blocks) <= MAX_HOME_BLOCKS  # at most 49: a few fixed blocks, 6 lists of 7

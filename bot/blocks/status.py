@@ -106,5 +106,7 @@ def build_status(
             )
         )
     first = statuses[0]
-    text = f"Status of {first.council.name}" + (f" and {total - 1} more" if total > 1 else "")
+    text = f"Status of {mrkdwn(truncate(first.council.name, 200))}" + (
+        f" and {total - 1} more" if total > 1 else ""
+    )
     return text, blocks

@@ -59,6 +59,7 @@ class StaffPipeline:
     under_review: tuple[OpenItem, ...]
     decided_lately: tuple[DecidedItem, ...]
     ending_soon: tuple[EndingItem, ...]
+    ending_within_days: int = 90  # the "expiring" window (settings)
 
 
 @dataclass(frozen=True)
@@ -216,4 +217,5 @@ async def _staff_pipeline(
         under_review=tuple(under_review),
         decided_lately=tuple(DecidedItem(i, n, o, at) for i, n, o, at in decided),
         ending_soon=tuple(EndingItem(n, e) for n, e in ending),
+        ending_within_days=rules.expiring_window_days,
     )

@@ -10,9 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.blocks.registration import build_application_modal
 from bot.context import Deps
+from bot.db_errors import tells_when_database_is_down
 from bot.escape import mrkdwn, truncate
 from bot.services.applications import NotFound
 from bot.services.registration import open_application, renewal_form
+from bot.slack_errors import SLACK_FAILURES, form_not_opened
 
 
 async def open_renewal(
@@ -44,8 +46,11 @@ async def open_renewal(
         return
     channel = str((body.get("channel") or {}).get("id") or "")
     modal = build_application_modal(form, private_metadata=channel)
-    await client.views_open(trigger_id=body["trigger_id"], view=modal)
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+    except SLACK_FAILURES as error:
+        await say(form_not_opened(error))
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.OPEN_RENEWAL)(open_renewal)
+    app.action(ids.OPEN_RENEWAL)(tells_when_database_is_down(open_renewal))

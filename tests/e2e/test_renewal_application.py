@@ -72,3 +72,15 @@ async def test_only_staff_can_start_a_renewal(
     assert body["response_type"] == "ephemeral"
     assert "only City of Sanctuary UK staff" in body["text"]
     assert len(standin.calls("views.open")) == views_before
+
+
+async def test_staff_are_told_when_slack_will_not_open_the_form(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    nag_ts, _ = await _nag(bot, standin)
+    standin.fail_next("views.open", error="expired_trigger_id")
+    await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    await standin.wait_until(lambda: bool(standin.responses()))
+    body = standin.responses()[-1].body
+    assert body["response_type"] == "ephemeral"
+    assert "Slack did not open the form" in body["text"]
