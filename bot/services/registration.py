@@ -497,6 +497,13 @@ async def update_evidence(
         label = name.split("_")[0] if name.startswith("officer") else name
         if label not in reported:
             reported.append(label)
+    if not changed and application.status == ApplicationStatus.FURTHER_WORK:
+        # A new round restarts the voting: only updated evidence may do that.
+        raise RegistrationRefused(
+            "motion_date",
+            "Nothing was changed. Update the evidence the working group asked about, then save "
+            "to open the next round of review.",
+        )
     for name, value in form.evidence().items():
         setattr(application, name, value)
     application.updated_at = now

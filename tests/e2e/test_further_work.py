@@ -37,6 +37,10 @@ async def test_further_work_then_updated_evidence_opens_round_two(
     await standin.wait_for("views.open", count=2)
     edit = standin.last_view(STAFF)
     assert edit is not None and edit["callback_id"] == ids.EDIT_VIEW
+    # Saving without a change would restart the voting for nothing: refused on the form.
+    await slack.view_submission(STAFF, edit, slack.fill_view_state(edit, {}))
+    errors = standin.view_errors(edit["id"])
+    assert errors is not None and "Nothing was changed" in str(errors)
     new_url = "https://www.sheffield.gov.uk/published-strategy"
     await slack.view_submission(STAFF, edit, slack.fill_view_state(edit, {"strategy_url": new_url}))
     await standin.wait_until(
