@@ -53,3 +53,15 @@ def unescape_entities(text: str) -> str:
     Mentions and links (`<@U…|name>`) are not entities and pass through unchanged.
     """
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse_id(text: str) -> int | None:
+    """A whole number as typed or sent back by Slack (an id, a count of days); else None.
+
+    Plain ASCII digits only ("²".isdigit() is true, but int() refuses it) and at most nine of
+    them, so that a forged value can never overflow a database INTEGER.
+    """
+    word = text.strip()
+    if not (word.isascii() and word.isdigit() and len(word) <= 9):
+        return None
+    return int(word)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.escape import parse_id
 from bot.review import CHOICE_LABELS
 from bot.services import audit
 from bot.services.roster import active_member
@@ -107,12 +108,10 @@ class VoteResult:
 def parse_button_value(value: str) -> tuple[int, int] | None:
     """`<application id>:<round>` from a review button; None if malformed."""
     app_part, _, round_part = value.partition(":")
-    # Plain ASCII digits only, and ids a database INTEGER holds (a forged value may be huge).
-    if not (app_part.isascii() and app_part.isdigit() and round_part.isascii()):
+    application_id, round = parse_id(app_part), parse_id(round_part)
+    if application_id is None or round is None:
         return None
-    if not round_part.isdigit() or len(app_part) > 9 or len(round_part) > 9:
-        return None
-    return int(app_part), int(round_part)
+    return application_id, round
 
 
 async def _locked_application(

@@ -12,7 +12,7 @@ from bot import ids
 from bot.blocks.registration import build_application_modal, build_withdraw_modal
 from bot.context import Deps
 from bot.db_errors import tells_when_database_is_down
-from bot.escape import mrkdwn, truncate
+from bot.escape import mrkdwn, parse_id, truncate
 from bot.services.applications import NotFound, load_view
 from bot.services.registration import OPEN_STATUSES, ApplicationForm
 from bot.slack_errors import SLACK_FAILURES, form_not_opened
@@ -32,12 +32,12 @@ async def _open_application(
         return None
     raw = str(body["actions"][0].get("value") or "")
     try:
-        application_id = int(raw.split(":")[0])
-        if not 0 < application_id < 2**31:  # a forged value; ids fit a database INTEGER
+        application_id = parse_id(raw.split(":")[0])
+        if application_id is None:  # a forged or garbled value
             raise NotFound(raw)
         async with deps.sessions() as session:
             view = await load_view(session, application_id)
-    except (ValueError, NotFound):
+    except NotFound:
         await respond(
             text="I could not find that application.",
             response_type="ephemeral",

@@ -11,7 +11,7 @@ from bot import ids
 from bot.blocks.registration import build_application_modal
 from bot.context import Deps
 from bot.db_errors import tells_when_database_is_down
-from bot.escape import mrkdwn, truncate
+from bot.escape import mrkdwn, parse_id, truncate
 from bot.services.applications import NotFound
 from bot.services.registration import open_application, renewal_form
 from bot.slack_errors import SLACK_FAILURES, form_not_opened
@@ -29,13 +29,15 @@ async def open_renewal(
     if not deps.settings.is_staff(user):
         await say("Sorry, only City of Sanctuary UK staff can start a renewal application.")
         return
-    raw = str(body["actions"][0].get("value") or "")
+    membership_id = parse_id(str(body["actions"][0].get("value") or ""))
     try:
+        if membership_id is None:  # a forged or garbled value
+            raise NotFound("no membership")
         async with deps.sessions() as session:
-            council, form = await renewal_form(session, int(raw))
+            council, form = await renewal_form(session, membership_id)
             assert council.id is not None
             already = await open_application(session, council.id)
-    except (ValueError, NotFound):
+    except NotFound:
         await say("I could not find that membership.")
         return
     if already is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import ids
 from bot.blocks.format import local_date
 from bot.blocks.renewals import build_renewals_list
-from bot.escape import mrkdwn, truncate
+from bot.escape import mrkdwn, parse_id, truncate
 from bot.services.renewals import ending_within
 from handlers.commands.dispatch import CommandCall, subcommand
 
@@ -18,8 +18,9 @@ def parse_days(args: str) -> int | str:
     word = args.strip()
     if not word:
         return DEFAULT_DAYS
-    if word.isdigit() and 1 <= int(word) <= MAX_DAYS:
-        return int(word)
+    days = parse_id(word)
+    if days is not None and 1 <= days <= MAX_DAYS:
+        return days
     return (
         f"`{ids.COMMAND} renewals` takes a number of days from 1 to {MAX_DAYS}, such as "
         f"`{ids.COMMAND} renewals 30` (or nothing, for {DEFAULT_DAYS}); "

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.blocks.format import local_date
 from bot.context import Deps
-from bot.escape import clean, mrkdwn, truncate
+from bot.escape import clean, mrkdwn, parse_id, truncate
 from bot.home import refresh_everyones_home
 from bot.publish import refresh_post, tell, try_post_application, try_post_round
 from bot.services.applications import NotFound
@@ -29,8 +29,7 @@ _NOT_STAFF = "Only City of Sanctuary UK staff can do this."
 
 
 def _application_id(body: dict[str, Any]) -> int | None:
-    raw = str(body["view"].get("private_metadata") or "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(str(body["view"].get("private_metadata") or ""))
 
 
 async def submit_application(

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.context import Deps
-from bot.escape import clean
+from bot.escape import clean, parse_id
 from bot.home import refresh_everyones_home, refresh_homes
 from bot.publish import announce_decision, refresh_post, tell
 from bot.review import CHOICE_LABELS
@@ -47,14 +47,13 @@ async def on_conflict_submitted(
 ) -> None:
     user = body["user"]["id"]
     reason = _text_value(view, ids.CONFLICT_REASON_BLOCK, ids.CONFLICT_REASON_INPUT)
-    metadata = str(view.get("private_metadata", ""))
-    if not metadata.isdigit():
+    application_id = parse_id(str(view.get("private_metadata", "")))
+    if application_id is None:
         await ack(
             response_action="errors",
             errors={ids.CONFLICT_REASON_BLOCK: "This form has lost its application; close it."},
         )
         return
-    application_id = int(metadata)
     try:
         async with transaction(deps.sessions) as session:
             result = await declare_conflict(
@@ -108,13 +107,14 @@ async def on_decision_submitted(
             errors={ids.DECISION_OUTCOME_BLOCK: "Choose the outcome."},
         )
         return
-    if not app_part.isdigit():
+    parsed_id = parse_id(app_part)
+    if parsed_id is None:
         await ack(
             response_action="errors",
             errors={ids.DECISION_RATIONALE_BLOCK: "This form has lost its application; close it."},
         )
         return
-    application_id = int(app_part)
+    application_id = parsed_id
     no_quorum_present = _has_block(view, ids.DECISION_NO_QUORUM_BLOCK)
     now = deps.clock.now()
     try:
@@ -122,7 +122,7 @@ async def on_decision_submitted(
             result = await record_decision(
                 session,
                 application_id=application_id,
-                round=int(round_part) if round_part.isdigit() else None,
+                round=parse_id(round_part),
                 outcome=Outcome(outcome_value),
                 rationale=_text_value(
                     view, ids.DECISION_RATIONALE_BLOCK, ids.DECISION_RATIONALE_INPUT

@@ -49,3 +49,13 @@ def test_entities_are_decoded_once() -> None:
     assert unescape_entities("&lt;@U123&gt;") == "<@U123>"
     assert unescape_entities("&amp;lt;") == "&lt;"
     assert unescape_entities("<@U0ABC|amira> lived") == "<@U0ABC|amira> lived"
+
+
+def test_numbers_from_people_and_payloads_are_parsed_safely() -> None:
+    from bot.escape import parse_id
+
+    assert parse_id(" 42 ") == 42
+    assert parse_id("²") is None  # a digit to str.isdigit, not to int()
+    assert parse_id("١٢") is None  # Arabic-Indic digits
+    assert parse_id("1234567890") is None  # would not fit a database INTEGER
+    assert parse_id("-5") is None and parse_id("") is None
