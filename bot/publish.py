@@ -19,7 +19,7 @@ from bot.home import refresh_everyones_home
 from bot.services import audit, ledger
 from bot.services.applications import load_view
 from bot.services.posting import POST_APPLICATION, POST_DECISION, POST_ROUND, mark_posted
-from bot.slack_errors import SLACK_FAILURES, error_code, explain
+from bot.slack_errors import SLACK_FAILURES, error_code, explain, surely_not_sent
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, Membership, Outcome
 
@@ -95,7 +95,8 @@ async def _failed(
     code = error_code(error)
     advice = explain(error)
     log.warning("Posting application #%s round %s failed: %s", application_id, number, code)
-    await ledger.release(deps.sessions, ledger_id)
+    if surely_not_sent(error):
+        await ledger.release(deps.sessions, ledger_id)
     if record:
         async with transaction(deps.sessions) as session:
             application = await session.get(Application, application_id)
@@ -311,7 +312,8 @@ async def announce_decision(
             channel=application.channel, thread_ts=application.message_ts, text=text, blocks=blocks
         )
     except SLACK_FAILURES as error:
-        await ledger.release(deps.sessions, claim)
+        if surely_not_sent(error):
+            await ledger.release(deps.sessions, claim)
         return PostResult(posted=False, advice=explain(error), error_code=error_code(error))
     await ledger.mark_sent(deps.sessions, claim, deps.clock.now())
     return PostResult(posted=True)

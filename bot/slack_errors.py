@@ -94,3 +94,12 @@ def post_not_updated(error: BaseException) -> str:
         f"It is saved, but Slack would not update the post just now (`{error_code(error)}`); "
         "the post will show it at its next update."
     )
+
+
+def surely_not_sent(error: BaseException) -> bool:
+    """Whether Slack certainly did not act: it answered with an error.
+
+    After a time-out or a dropped connection Slack may well have posted, so an exactly-once
+    claim is then kept until its lease runs out (a retry comes later) rather than given back.
+    """
+    return isinstance(error, SlackApiError)

@@ -144,8 +144,9 @@ async def post_due_renewal_nags(
             report.failed.append(_with_detail(outcome, f"Slack refused: {reason}"))
             continue
         except (aiohttp.ClientError, TimeoutError) as error:
+            # Slack may have posted it: keep the claim; after its lease the next scan may retry.
             reason = f"{type(error).__name__}: {error}"
-            await _give_back(deps, ledger_id, subject, plan.send, reason)
+            log.warning("Renewal nag for %s: %s", subject.council_name, reason)
             report.failed.append(_with_detail(outcome, f"Slack unreachable: {reason}"))
             continue
         ts = response.get("ts")

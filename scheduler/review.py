@@ -20,7 +20,7 @@ from bot.context import Deps
 from bot.review import missing_constituencies, quorum
 from bot.services import audit, ledger
 from bot.services.applications import load_view
-from bot.slack_errors import SLACK_FAILURES, error_code
+from bot.slack_errors import SLACK_FAILURES, error_code, surely_not_sent
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, Conflict, Member, ReviewRound, Vote
 
@@ -138,7 +138,8 @@ async def _send_vote_reminders(
             await client.chat_postMessage(channel=user, text=text, blocks=blocks)
         except SLACK_FAILURES as error:
             log.warning("Vote reminder to %s failed: %s", user, error_code(error))
-            await ledger.release(deps.sessions, claim_id)
+            if surely_not_sent(error):
+                await ledger.release(deps.sessions, claim_id)
             continue
         await ledger.mark_sent(deps.sessions, claim_id, now)
         async with transaction(deps.sessions) as session:
@@ -199,7 +200,8 @@ async def _send_quorum_warning(
         log.warning(
             "Quorum warning for %s failed: %s", open_round.application_id, error_code(error)
         )
-        await ledger.release(deps.sessions, claim_id)
+        if surely_not_sent(error):
+            await ledger.release(deps.sessions, claim_id)
         return None
     await ledger.mark_sent(deps.sessions, claim_id, now)
     async with transaction(deps.sessions) as session:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from bot import ids
 from bot.runtime import Runtime
-from bot.standin import SignedSlackClient, SlackStandIn, fill_view_state
+from bot.standin import BOT_TOKEN, SignedSlackClient, SlackStandIn, fill_view_state
 from models.tables import Application, ApplicationKind
 from scheduler.renewals import scan_renewal_nags
 from tests.conftest import OUTSIDER, STAFF, START
@@ -84,3 +85,17 @@ async def test_staff_are_told_when_slack_will_not_open_the_form(
     body = standin.responses()[-1].body
     assert body["response_type"] == "ephemeral"
     assert "Slack did not open the form" in body["text"]
+
+
+async def test_a_nag_slack_answered_too_late_is_not_posted_again(
+    bot: Runtime, standin: SlackStandIn
+) -> None:
+    """A time-out may hide a success: the claim is kept (its lease decides), not given back."""
+    await seed(bot.deps.sessions, ends_on=date(2026, 5, 31), at=START)
+    impatient = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url, timeout=0.3)
+    standin.fail_next("chat.postMessage", error=None, delay=0.6)  # posted, but answered late
+    report = await scan_renewal_nags(bot.deps, impatient, now=START)
+    assert report.failed
+    await standin.wait_until(lambda: len(standin.messages()) == 1)
+    await scan_renewal_nags(bot.deps, bot.client, now=START)
+    assert len(standin.messages()) == 1
