@@ -149,20 +149,25 @@ def build_decision_modal(
             ),
         )
     )
-    if not state.met:
-        blocks.append(
-            InputBlock(
-                block_id=ids.DECISION_NO_QUORUM_BLOCK,
-                label=PlainTextObject(text="Why decide without quorum?"),
-                optional=True,
-                hint=PlainTextObject(text="Required while quorum is not met."),
-                element=PlainTextInputElement(
-                    action_id=ids.DECISION_NO_QUORUM_INPUT,
-                    multiline=True,
-                    max_length=NO_QUORUM_REASON_MAX,
-                ),
-            )
+    # Always there: quorum can be lost while the form is open (a conflict withdraws a vote),
+    # and a field that appears only then would leave nowhere to write the reason.
+    blocks.append(
+        InputBlock(
+            block_id=ids.DECISION_NO_QUORUM_BLOCK,
+            label=PlainTextObject(text="Why decide without quorum?"),
+            optional=True,
+            hint=PlainTextObject(
+                text="Required while quorum is not met."
+                if not state.met
+                else "Quorum is met: leave empty (needed only if quorum is lost before you record)."
+            ),
+            element=PlainTextInputElement(
+                action_id=ids.DECISION_NO_QUORUM_INPUT,
+                multiline=True,
+                max_length=NO_QUORUM_REASON_MAX,
+            ),
         )
+    )
     return View(
         type="modal",
         callback_id=ids.DECISION_VIEW,

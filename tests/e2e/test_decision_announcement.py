@@ -7,7 +7,7 @@ from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from scheduler.posting import post_pending_applications
 from tests.conftest import STAFF
-from tests.e2e.helpers_review import add_roster, one_of_each, post_application
+from tests.e2e.helpers_review import add_roster, one_of_each, post_application, post_text
 from tests.e2e.test_review import click
 
 
@@ -40,3 +40,35 @@ async def test_a_refused_announcement_is_posted_later_exactly_once(
     await post_pending_applications(bot.deps, bot.client)
     await post_pending_applications(bot.deps, bot.client)
     assert _announcements(standin, ts) == 1
+
+
+async def test_quorum_lost_while_the_form_is_open_asks_for_the_reason_on_the_form(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    members = one_of_each()
+    for constituency in ("lived", "councillor", "officer", "group"):
+        await click(slack, standin, members[constituency], ids.VOTE_APPROVE, ts, f"{app_id}:1")
+    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_for("views.open")
+    decision = standin.last_view(STAFF)
+    assert decision is not None
+
+    # Meanwhile the officer declares a conflict: their vote goes, and with it quorum.
+    officer = members["officer"]
+    await slack.block_action(officer, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_for("views.open", count=2)
+    conflict = standin.last_view(officer)
+    assert conflict is not None
+    reason = {ids.CONFLICT_REASON_BLOCK: "I advise the council."}
+    await slack.view_submission(officer, conflict, slack.fill_view_state(conflict, reason))
+    await standin.wait_until(lambda: "Recused" in post_text(standin, ts))
+
+    answers = {ids.DECISION_RATIONALE_BLOCK: "All five criteria are met."}
+    await slack.view_submission(STAFF, decision, slack.fill_view_state(decision, answers))
+    errors = standin.view_errors(decision["id"])
+    assert errors is not None and ids.DECISION_NO_QUORUM_BLOCK in errors
+    answers[ids.DECISION_NO_QUORUM_BLOCK] = "Three constituencies voted; the council meets soon."
+    await slack.view_submission(STAFF, decision, slack.fill_view_state(decision, answers))
+    await standin.wait_until(lambda: _announcements(standin, ts) == 1)

@@ -135,9 +135,10 @@ async def test_the_whole_review(
         b for b in decision_modal["blocks"] if b.get("block_id") == ids.DECISION_OUTCOME_BLOCK
     )
     assert outcome["element"]["initial_option"]["value"] == "approved"  # the recommendation
-    assert not any(
-        b.get("block_id") == ids.DECISION_NO_QUORUM_BLOCK for b in decision_modal["blocks"]
+    no_quorum = next(
+        b for b in decision_modal["blocks"] if b.get("block_id") == ids.DECISION_NO_QUORUM_BLOCK
     )
+    assert no_quorum["optional"] and "Quorum is met" in no_quorum["hint"]["text"]
     state = slack.fill_view_state(
         decision_modal, {ids.DECISION_RATIONALE_BLOCK: "All five criteria are well evidenced."}
     )
