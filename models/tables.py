@@ -171,6 +171,8 @@ class Vote(SQLModel, table=True):
     application_id: int = Field(foreign_key="application.id", index=True)
     round: int
     member_id: int = Field(foreign_key="member.id", index=True)
+    # The member's constituency when they voted: moving them later does not rewrite the tally.
+    constituency: str = Field(max_length=20, sa_column_kwargs={"server_default": ""})
     choice: str = Field(max_length=20)
     cast_at: datetime = Field(sa_type=UTCDateTime)
 

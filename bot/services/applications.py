@@ -68,9 +68,9 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
     ).first()
     votes = (
         await session.exec(
-            select(Member.constituency, Vote.choice)
-            .join(Member, col(Member.id) == col(Vote.member_id))
-            .where(Vote.application_id == application_id, Vote.round == application.current_round)
+            select(Vote.constituency, Vote.choice).where(
+                Vote.application_id == application_id, Vote.round == application.current_round
+            )
         )
     ).all()
     recused = (

@@ -159,9 +159,9 @@ async def _staff_pipeline(
     if open_items:
         rows = (
             await session.exec(
-                select(Vote.application_id, Vote.round, Member.constituency, Vote.choice)
-                .join(Member, col(Member.id) == col(Vote.member_id))
-                .where(col(Vote.application_id).in_(list(open_items)))
+                select(Vote.application_id, Vote.round, Vote.constituency, Vote.choice).where(
+                    col(Vote.application_id).in_(list(open_items))
+                )
             )
         ).all()
         for app_id, rnd, constituency, choice in rows:

@@ -204,12 +204,9 @@ async def record_vote(
     result = VoteResult(application_id, application.council_id, round, choice, previous)
     if result.unchanged:
         return result
-    statement = insert_for(session, Vote).values(**key, choice=choice, cast_at=now)
-    await session.exec(
-        statement.on_conflict_do_update(
-            index_elements=list(key), set_={"choice": choice, "cast_at": now}
-        )
-    )
+    cast = {"choice": choice, "cast_at": now, "constituency": member.constituency}
+    statement = insert_for(session, Vote).values(**key, **cast)
+    await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=cast))
     session.add(
         VoteChange(
             application_id=application_id, round=round, member_id=member.id, choice=choice, at=now

@@ -35,6 +35,7 @@ async def test_post_shows_the_five_criteria_tally_and_buttons(sessions: SessionF
                 application_id=application.id,  # type: ignore[arg-type]
                 round=1,
                 member_id=lived.id,  # type: ignore[arg-type]
+                constituency=lived.constituency,
                 choice="approve",
                 cast_at=START,
             )

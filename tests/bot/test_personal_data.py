@@ -126,6 +126,7 @@ async def test_personal_data_lists_and_erases_what_is_no_longer_needed(
                 application_id=open_app.id,  # type: ignore[arg-type]
                 round=1,
                 member_id=amira.id,  # type: ignore[arg-type]
+                constituency=amira.constituency,
                 choice="approve",
                 cast_at=now,
             )

@@ -53,6 +53,7 @@ async def _seed(sessions: SessionFactory, clock: FixedClock) -> None:
                 application_id=wigan_app.id,  # type: ignore[arg-type]
                 round=1,
                 member_id=amira.id,  # type: ignore[arg-type]
+                constituency=amira.constituency,
                 choice="approve",
                 cast_at=now,
             )

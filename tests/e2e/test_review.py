@@ -10,6 +10,7 @@ from sqlmodel import col, func, select
 
 from bot import ids
 from bot.blocks.application import tally_text
+from bot.publish import refresh_post
 from bot.runtime import Runtime
 from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
@@ -368,3 +369,19 @@ async def test_decide_command_without_quorum_needs_a_reason(
     assert errors is not None and "already recorded" in str(errors)
     said = await click(slack, standin, lived, ids.VOTE_APPROVE, ts, f"{app_id}:1")
     assert "votes are final" in said
+
+
+async def test_moving_a_member_does_not_rewrite_a_cast_vote(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """The tally counts each vote in the constituency its member voted from."""
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    lived = one_of_each()["lived"]
+    await click(slack, standin, lived, ids.VOTE_APPROVE, ts, f"{app_id}:1")
+    await slack.slash_command(STAFF, f"group add <@{lived}|amira> trustee")
+    await standin.wait_until(lambda: bool(standin.responses()))
+    await refresh_post(bot.deps, bot.client, app_id)
+    text = post_text(standin, ts)
+    assert "lived experience of seeking sanctuary: 1 approve" in text
+    assert "trustees: no vote yet" in text

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from models.db import SessionFactory, transaction
+from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
-from models.tables import AuditEntry, Member, metadata
+from models.tables import AuditEntry, Member, Vote, metadata
+from tests import factories
 from tests.conftest import START
 
 
@@ -63,3 +66,25 @@ async def test_concurrent_read_then_write_transactions_do_not_fail(
     await asyncio.gather(*(add(i) for i in range(16)))
     async with sessions() as session:
         assert len((await session.exec(select(Member))).all()) == 16
+
+
+async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0001")
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        application = await factories.application(session, at=START)
+        member = await factories.member(session, "U0LIVED001", "lived", at=START)
+    async with engine.begin() as conn:  # as the 0001 schema had it: no constituency column
+        await conn.execute(
+            text(
+                "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
+                "VALUES (:a, 1, :m, 'approve', '2026-03-02 10:00:00')"
+            ),
+            {"a": application.id, "m": member.id},
+        )
+    await upgrade(engine)
+    async with sessions() as session:
+        vote = (await session.exec(select(Vote))).one()
+    await engine.dispose()
+    assert vote.constituency == "lived"
