@@ -1,7 +1,9 @@
 """When the database is down, busy past its time-out, or restarting: tell the person, clearly.
 
-Nothing is half-written in that case (each listener's work is one transaction), so the answer is
-always the same: nothing was saved, try again in a minute.
+Nothing is half-written in that case: what a person did is written in one transaction (their
+vote, their form, their comment); what follows it (posting, reminders) goes through the
+exactly-once ledger, whose claims a later run retakes. So the answer is always the same: nothing
+was saved, try again in a minute.
 """
 
 from __future__ import annotations

@@ -181,11 +181,6 @@ async def try_post_application(
     return PostResult(posted=True, permalink=await _permalink(client, posted_channel, ts))
 
 
-async def post_application(deps: Deps, client: AsyncWebClient, application_id: int) -> bool:
-    """Post a registered application to the channel (exactly once); True if this call posted it."""
-    return (await try_post_application(deps, client, application_id)).posted
-
-
 async def try_post_round(
     deps: Deps,
     client: AsyncWebClient,

@@ -84,10 +84,6 @@ class VoteResult:
     previous: VoteChoice | None
 
     @property
-    def changed(self) -> bool:
-        return self.previous is not None and self.previous != self.choice
-
-    @property
     def unchanged(self) -> bool:
         return self.previous == self.choice
 
