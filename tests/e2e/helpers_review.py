@@ -7,17 +7,20 @@ its post is made through the stand-in with the real builder, as `bot.publish` wo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
+from bot import ids
 from bot.blocks.application import build_application_message
 from bot.context import Deps
 from bot.services.applications import load_view
-from bot.standin import BOT_TOKEN, CHANNEL_ID, SlackStandIn
+from bot.standin import BOT_TOKEN, CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.db import transaction
 from models.tables import Application, ReviewRound
 from tests import factories
+from tests.conftest import STAFF
 
 # Two members of each constituency: user id -> (name, constituency).
 ROSTER: dict[str, tuple[str, str]] = {
@@ -101,3 +104,32 @@ def post_text(standin: SlackStandIn, ts: str) -> str:
     assert message is not None
     rendered = render_blocks_as_text(message.text, message.blocks, users=standin.user_names())
     return rendered.replace("*", "")
+
+
+async def click(
+    slack: SignedSlackClient, standin: SlackStandIn, user: str, action_id: str, ts: str, value: str
+) -> str:
+    """Click a button on the post and return what only that user was told."""
+    before = len(standin.ephemerals(user))
+    reply = await slack.block_action(user, action_id, message_ts=ts, value=value)
+    assert reply.status == 200
+    await standin.wait_until(lambda: len(standin.ephemerals(user)) > before)
+    return standin.ephemerals(user)[-1].text
+
+
+async def quorum_then_decision_form(
+    deps: Deps, slack: SignedSlackClient, standin: SlackStandIn, vote: str
+) -> tuple[int, str, dict[str, Any]]:
+    """A posted application, four members of four constituencies voting `vote` (quorum), and
+    the decision form opened by staff: (application id, post ts, the form)."""
+    await add_roster(deps, standin)
+    app_id, ts = await post_application(deps, standin)
+    members = one_of_each()
+    for constituency in ("lived", "councillor", "officer", "group"):
+        await click(slack, standin, members[constituency], vote, ts, f"{app_id}:1")
+    opened = len(standin.calls("views.open"))
+    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_for("views.open", count=opened + 1)
+    form = standin.last_view(STAFF)
+    assert form is not None
+    return app_id, ts, form

@@ -7,8 +7,7 @@ from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from scheduler.posting import post_pending_applications
 from tests.conftest import STAFF
-from tests.e2e.helpers_review import add_roster, one_of_each, post_application, post_text
-from tests.e2e.test_review import click
+from tests.e2e.helpers_review import one_of_each, post_text, quorum_then_decision_form
 
 
 def _announcements(standin: SlackStandIn, ts: str) -> int:
@@ -18,16 +17,7 @@ def _announcements(standin: SlackStandIn, ts: str) -> int:
 async def test_a_refused_announcement_is_posted_later_exactly_once(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
-    await add_roster(bot.deps, standin)
-    app_id, ts = await post_application(bot.deps, standin)
-    for constituency in ("lived", "councillor", "officer", "group"):
-        await click(
-            slack, standin, one_of_each()[constituency], ids.VOTE_APPROVE, ts, f"{app_id}:1"
-        )
-    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
-    await standin.wait_for("views.open")
-    modal = standin.last_view(STAFF)
-    assert modal is not None
+    _, ts, modal = await quorum_then_decision_form(bot.deps, slack, standin, ids.VOTE_APPROVE)
 
     standin.fail_next("chat.postMessage", status=500)  # Slack is down for the announcement
     answers = {ids.DECISION_RATIONALE_BLOCK: "All five criteria are met."}
@@ -45,15 +35,10 @@ async def test_a_refused_announcement_is_posted_later_exactly_once(
 async def test_quorum_lost_while_the_form_is_open_asks_for_the_reason_on_the_form(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
-    await add_roster(bot.deps, standin)
-    app_id, ts = await post_application(bot.deps, standin)
+    app_id, ts, decision = await quorum_then_decision_form(
+        bot.deps, slack, standin, ids.VOTE_APPROVE
+    )
     members = one_of_each()
-    for constituency in ("lived", "councillor", "officer", "group"):
-        await click(slack, standin, members[constituency], ids.VOTE_APPROVE, ts, f"{app_id}:1")
-    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
-    await standin.wait_for("views.open")
-    decision = standin.last_view(STAFF)
-    assert decision is not None
 
     # Meanwhile the officer declares a conflict: their vote goes, and with it quorum.
     officer = members["officer"]

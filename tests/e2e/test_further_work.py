@@ -10,24 +10,17 @@ from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.tables import Application, ReviewRound, VoteChange
 from tests.conftest import STAFF
-from tests.e2e.helpers_review import add_roster, one_of_each, post_application, post_text
-from tests.e2e.test_review import click
+from tests.e2e.helpers_review import click, one_of_each, post_text, quorum_then_decision_form
 
 
 async def test_further_work_then_updated_evidence_opens_round_two(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
-    await add_roster(bot.deps, standin)
-    app_id, ts = await post_application(bot.deps, standin)
+    app_id, ts, modal = await quorum_then_decision_form(
+        bot.deps, slack, standin, ids.VOTE_FURTHER_WORK
+    )
     members = one_of_each()
-    for constituency in ("lived", "councillor", "officer", "group"):
-        await click(slack, standin, members[constituency], ids.VOTE_FURTHER_WORK, ts, f"{app_id}:1")
-
     # Staff decide: further work, with the question for the council.
-    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
-    await standin.wait_for("views.open")
-    modal = standin.last_view(STAFF)
-    assert modal is not None
     answers = {ids.DECISION_RATIONALE_BLOCK: "Please publish the strategy on the council's site."}
     await slack.view_submission(STAFF, modal, slack.fill_view_state(modal, answers))
     await standin.wait_until(lambda: "Waiting for updated evidence" in post_text(standin, ts))

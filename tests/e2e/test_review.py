@@ -26,7 +26,7 @@ from models.tables import (
     VoteChange,
 )
 from tests.conftest import OUTSIDER, STAFF
-from tests.e2e.helpers_review import add_roster, one_of_each, post_application, post_text
+from tests.e2e.helpers_review import add_roster, click, one_of_each, post_application, post_text
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -44,17 +44,6 @@ async def count(bot: Runtime, table: Any, *where: Any) -> int:
         return int(
             (await session.exec(select(func.count()).select_from(table).where(*where))).one()
         )
-
-
-async def click(
-    slack: SignedSlackClient, standin: SlackStandIn, user: str, action_id: str, ts: str, value: str
-) -> str:
-    """Click a button on the post and return what only that user was told."""
-    before = len(standin.ephemerals(user))
-    reply = await slack.block_action(user, action_id, message_ts=ts, value=value)
-    assert reply.status == 200
-    await standin.wait_until(lambda: len(standin.ephemerals(user)) > before)
-    return standin.ephemerals(user)[-1].text
 
 
 async def test_the_whole_review(
