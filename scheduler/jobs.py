@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Deps
+from scheduler.housekeeping import housekeeping_job
 from scheduler.personal_data import erase_lapsed_contacts_job
 from scheduler.posting import post_pending_applications
 from scheduler.renewals import scan_renewal_nags
@@ -54,5 +55,11 @@ JOBS: list[Job] = [
         run=run_review_reminders,
         every_seconds=15 * 60,
         description="vote reminders and quorum warnings before review deadlines",
+    ),
+    Job(
+        id="housekeeping",
+        run=housekeeping_job,
+        every_seconds=24 * 60 * 60,
+        description="forget Slack event ids long past any retry",
     ),
 ]
