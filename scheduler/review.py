@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
@@ -141,19 +142,15 @@ async def _send_vote_reminders(
             if surely_not_sent(error):
                 await ledger.release(deps.sessions, claim_id)
             continue
-        await ledger.mark_sent(deps.sessions, claim_id, now)
-        async with transaction(deps.sessions) as session:
-            audit.record(
-                session,
-                at=now,
-                actor="system",
-                action="reminder.vote_sent",
-                council_id=open_round.council_id,
-                application_id=open_round.application_id,
-                round=open_round.round,
-                recipient=user,
-                days_before=offset,
-            )
+        await _record_sent(
+            deps,
+            claim_id,
+            now,
+            "reminder.vote_sent",
+            open_round,
+            recipient=user,
+            days_before=offset,
+        )
         sent.append((open_round.application_id, user, offset))
     return sent
 
@@ -203,20 +200,34 @@ async def _send_quorum_warning(
         if surely_not_sent(error):
             await ledger.release(deps.sessions, claim_id)
         return None
-    await ledger.mark_sent(deps.sessions, claim_id, now)
+    await _record_sent(
+        deps,
+        claim_id,
+        now,
+        "reminder.quorum_warning_sent",
+        open_round,
+        missing=list(missing),
+        days_before=offset,
+    )
+    return (open_round.application_id, offset)
+
+
+async def _record_sent(
+    deps: Deps, claim_id: int, now: datetime, action: str, open_round: _OpenRound, **detail: Any
+) -> None:
+    """Mark the claim sent and audit it, as one unit."""
     async with transaction(deps.sessions) as session:
+        await ledger.mark_sent_in(session, claim_id, now)
         audit.record(
             session,
             at=now,
             actor="system",
-            action="reminder.quorum_warning_sent",
+            action=action,
             council_id=open_round.council_id,
             application_id=open_round.application_id,
             round=open_round.round,
-            missing=list(missing),
-            days_before=offset,
+            **detail,
         )
-    return (open_round.application_id, offset)
 
 
 async def scan_review_reminders(
