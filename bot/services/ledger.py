@@ -78,34 +78,6 @@ async def mark_sent_in(session: AsyncSession, ledger_id: int, now: datetime) -> 
     )
 
 
-async def record_skipped(
-    sessions: SessionFactory,
-    *,
-    kind: str,
-    subject_id: int,
-    offset_days: int,
-    now: datetime,
-    note: str,
-    round: int = 0,
-    recipient: str = "",
-) -> bool:
-    """Record that a reminder was deliberately not sent (e.g. superseded by a more urgent one).
-
-    True if this call recorded it; False if the ledger already had that reminder.
-    """
-    async with transaction(sessions) as session:
-        return await record_skipped_in(
-            session,
-            kind=kind,
-            subject_id=subject_id,
-            offset_days=offset_days,
-            now=now,
-            note=note,
-            round=round,
-            recipient=recipient,
-        )
-
-
 async def record_skipped_in(
     session: AsyncSession,
     *,
@@ -117,7 +89,9 @@ async def record_skipped_in(
     round: int = 0,
     recipient: str = "",
 ) -> bool:
-    """`record_skipped` inside the caller's transaction (e.g. with its audit entry)."""
+    """Record, in the caller's transaction (with its audit entry), that a reminder was
+    deliberately not sent (e.g. superseded by a more urgent one). True if this call recorded it;
+    False if the ledger already had that reminder."""
     inserted = await session.exec(
         insert_for(session, ReminderLedger)
         .values(

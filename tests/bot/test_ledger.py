@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.services import ledger
-from models.db import SessionFactory
+from models.db import SessionFactory, transaction
 from models.tables import LedgerState, ReminderLedger
 from tests.conftest import START
 
@@ -43,7 +43,11 @@ async def test_a_sent_reminder_is_never_retaken(sessions: SessionFactory) -> Non
 
 
 async def test_skipped_reminders_are_recorded_and_not_sent_later(sessions: SessionFactory) -> None:
-    await ledger.record_skipped(sessions, **KEY, now=START, note="superseded by the 7-day nag")
+    async with transaction(sessions) as session:
+        recorded = await ledger.record_skipped_in(
+            session, **KEY, now=START, note="superseded by the 7-day nag"
+        )
+    assert recorded
     assert await ledger.claim(sessions, **KEY, now=START + timedelta(days=1)) is None
 
 
