@@ -36,6 +36,7 @@ async def test_staff_renew_from_the_nag_with_the_evidence_prefilled(
     nag_ts, membership_id = await _nag(bot, standin)
 
     await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    await standin.wait_for("views.open")  # opened after the ack
     view = standin.last_view(STAFF)
     assert view is not None
     assert view["callback_id"] == ids.APPLY_VIEW
