@@ -22,6 +22,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks against the stand-in (a few minutes); BENCH_ARGS="--database-url postgresql://..."
 bench: $(BIN)/.installed

@@ -26,9 +26,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.runtime import Runtime, start_http
-from bot.settings import Settings, normalise_database_url
+from bot.settings import load_settings, normalise_database_url
 from bot.standin import APP_ID, BOT_TOKEN, CHANNEL_ID, TEAM_ID, SlackStandIn
 from bot.standin.signing import signed_headers
 
@@ -77,7 +78,7 @@ async def fresh_database(url: str | None) -> AsyncIterator[str]:
 
 
 def bench_settings(database_url: str, standin: SlackStandIn | None = None) -> Settings:
-    settings = Settings.from_env(
+    settings = load_settings(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,

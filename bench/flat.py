@@ -29,7 +29,7 @@ from bench.common import (
     table,
     verdict,
 )
-from bot import ids
+from bot.domain import ids
 from bot.standin import SignedSlackClient, SlackStandIn
 from scheduler.renewals import scan_renewal_nags
 

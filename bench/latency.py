@@ -34,7 +34,7 @@ from bench.common import (
     verdict,
     vote_click_body,
 )
-from bot import ids
+from bot.domain import ids
 from bot.standin import ApiCall, SignedSlackClient, SlackStandIn
 
 CLICKERS = 25

@@ -31,9 +31,9 @@ from bench.common import (
     table,
     verdict,
 )
-from bot import ids
-from bot.clock import SystemClock
-from bot.context import Deps
+from bot.domain import ids
+from bot.domain.clock import SystemClock
+from bot.sending.context import Deps
 from bot.standin import BOT_TOKEN, CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.db import SessionFactory, make_engine, make_session_factory
 from models.migrate import upgrade

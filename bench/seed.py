@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from bot.blocks.application import build_application_message
-from bot.context import Deps
+from bot.sending.context import Deps
 from bot.services.applications import load_view
 from bot.standin import BOT_TOKEN, CHANNEL_ID, SlackStandIn
 from models.db import transaction

@@ -12,8 +12,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
-from bot.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
+from bot.sending.context import Deps
+from bot.sending.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
 from handlers import register_all
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from typing import TypeVar
 
 from dotenv import load_dotenv
 
-from bot.settings import Settings, SettingsError
+from bot.domain.config import Settings
+from bot.settings import SettingsError, load_settings
 from models.db import SessionFactory
 
 Command = Callable[[argparse.Namespace], int]
@@ -21,7 +22,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def _settings(*, for_run: bool = False) -> Settings:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
-    return Settings.from_env(os.environ, for_run=for_run)
+    return load_settings(os.environ, for_run=for_run)
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
@@ -79,8 +80,8 @@ def _parse_now(value: str) -> datetime:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Run scan jobs once, as the scheduler would (at `--now`, if given), and say what they did."""
     from bot.app import make_client
-    from bot.clock import Clock, FixedClock, SystemClock
-    from bot.context import Deps
+    from bot.domain.clock import Clock, FixedClock, SystemClock
+    from bot.sending.context import Deps
     from models.db import make_engine, make_session_factory
     from models.migrate import upgrade
     from scheduler.jobs import JOBS
@@ -141,7 +142,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.register_page import render_csv, render_json
+    from bot.blocks.register_page import render_csv, render_json
     from bot.services.exports import audit_csv
     from bot.services.register import current_members
 
@@ -193,7 +194,7 @@ class ProgressBar:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.importer import parse_import
+    from bot.domain.importer import parse_import
     from bot.services.imports import ImportSummary, import_memberships
 
     settings = _settings()

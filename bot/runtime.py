@@ -14,10 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_app, make_client
-from bot.clock import Clock, SystemClock
-from bot.context import Deps
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.config import Settings
+from bot.sending.context import Deps
 from bot.server import build_web_app
-from bot.settings import Settings
 from models.db import make_engine, make_session_factory
 from models.migrate import upgrade
 from scheduler import RunningJobs, build_scheduler, stop_scheduler

@@ -11,9 +11,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
-from bot.blocks.format import local_date
-from bot.context import Deps
-from bot.register_page import render_html, render_json
+from bot.blocks.register_page import render_html, render_json
+from bot.domain.dates import local_date
+from bot.sending.context import Deps
 from bot.services.register import RegisterEntry, current_members
 
 log = logging.getLogger(__name__)

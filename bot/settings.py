@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.constituencies import CONSTITUENCIES
-
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_DATABASE_FILE = "sanctuary.db"
+from bot.domain.config import DEFAULT_DATABASE_FILE, DEFAULT_SLACK_API_URL, ReviewRules, Settings
+from bot.domain.constituencies import CONSTITUENCIES
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -25,140 +22,100 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class ReviewRules:
-    """Quorum, deadline and reminder rules (DESIGN.md section 4), all configurable."""
-
-    quorum_min_votes: int = 4
-    quorum_min_constituencies: int = 3
-    quorum_required: tuple[str, ...] = ("lived",)
-    review_days: int = 14
-    vote_reminder_days: tuple[int, ...] = (3, 1)
-    quorum_warning_days: int = 2
-    renewal_nag_days: tuple[int, ...] = (90, 30, 7, 0)
-    expiring_window_days: int = 90
-    contact_retention_months: int = 24
-
-
-@dataclass(frozen=True)
-class Settings:
-    bot_token: str | None = None
-    signing_secret: str | None = None
-    app_token: str | None = None
-    channel: str | None = None
-    staff: frozenset[str] = frozenset()
-    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    # Seconds to wait for one Web API answer before giving up (tests use less).
-    slack_timeout: int = 10
-    port: int = 3000
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    rules: ReviewRules = field(default_factory=ReviewRules)
-
-    @property
-    def socket_mode(self) -> bool:
-        return self.app_token is not None
-
-    def is_staff(self, user_id: str) -> bool:
-        return user_id in self.staff
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], *, for_run: bool = False) -> Settings:
-        """Read and check every setting. `for_run` also requires what `sanctuary-bot run` needs."""
-        get = _Reader(env)
-        app_token = get.optional("SLACK_APP_TOKEN")
-        if app_token is not None and not app_token.startswith("xapp-"):
-            raise SettingsError(
-                "SLACK_APP_TOKEN must start with 'xapp-': copy the app-level token (scope "
-                "connections:write) from your app's Basic Information page, or unset it for "
-                "HTTP mode."
-            )
-        bot_token = get.optional("SLACK_BOT_TOKEN")
-        if bot_token is not None and not bot_token.startswith("xoxb-"):
-            raise SettingsError(
-                "SLACK_BOT_TOKEN must start with 'xoxb-': copy the Bot User OAuth Token from your "
-                "app's OAuth & Permissions page."
-            )
-        signing_secret = get.optional("SLACK_SIGNING_SECRET")
-        channel = get.optional("SANCTUARY_CHANNEL")
-        if channel is not None and not _CHANNEL_ID.match(channel):
-            raise SettingsError(
-                f"SANCTUARY_CHANNEL must be a channel ID such as C0123ABCD, not {channel!r}: in "
-                "Slack open the channel's details; the ID is at the bottom of the About tab."
-            )
-        staff = frozenset(s.strip() for s in (get.optional("SANCTUARY_STAFF") or "").split(","))
-        staff = frozenset(s for s in staff if s)
-        for user in staff:
-            if not _USER_ID.match(user):
-                raise SettingsError(
-                    f"SANCTUARY_STAFF must list Slack user IDs such as U0123ABCD separated by "
-                    f"commas; {user!r} is not one (in Slack: profile, ⋮, Copy member ID)."
-                )
-        if for_run:
-            if bot_token is None:
-                raise SettingsError(
-                    "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in the environment "
-                    "or in .env (see .env.example). To try the bot without Slack, run "
-                    "`sanctuary-bot demo`."
-                )
-            if app_token is None and signing_secret is None:
-                raise SettingsError(
-                    "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's "
-                    "requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for "
-                    "Socket Mode."
-                )
-            if channel is None:
-                raise SettingsError(
-                    "SANCTUARY_CHANNEL is not set: give the channel ID of the working group's "
-                    "channel (e.g. C0123ABCD) and invite the bot there."
-                )
-            if not staff:
-                raise SettingsError(
-                    "SANCTUARY_STAFF is not set: list the Slack user IDs of staff, separated by "
-                    "commas (e.g. U0123ABCD,U0456EFGH)."
-                )
-        tz_name = get.optional("SANCTUARY_TIMEZONE") or "Europe/London"
-        try:
-            timezone = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(
-                f"SANCTUARY_TIMEZONE {tz_name!r} is not a known time zone: use an IANA name such "
-                "as Europe/London."
-            ) from None
-        slack_api_url = get.optional("SLACK_API_URL") or DEFAULT_SLACK_API_URL
-        if not re.match(r"^https?://", slack_api_url):
-            raise SettingsError(
-                f"SLACK_API_URL {slack_api_url!r} must be an http(s) URL such as "
-                f"{DEFAULT_SLACK_API_URL} (or leave it unset)."
-            )
-        if not slack_api_url.endswith("/"):
-            slack_api_url += "/"
-        rules = ReviewRules(
-            quorum_min_votes=get.integer("SANCTUARY_QUORUM_MIN_VOTES", 4, minimum=1),
-            quorum_min_constituencies=get.integer(
-                "SANCTUARY_QUORUM_MIN_CONSTITUENCIES", 3, minimum=1, maximum=len(CONSTITUENCIES)
-            ),
-            quorum_required=get.keywords("SANCTUARY_QUORUM_REQUIRED", ("lived",)),
-            review_days=get.integer("SANCTUARY_REVIEW_DAYS", 14, minimum=1),
-            vote_reminder_days=get.day_list("SANCTUARY_VOTE_REMINDER_DAYS", (3, 1)),
-            quorum_warning_days=get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
-            renewal_nag_days=get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
-            contact_retention_months=get.integer(
-                "SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1
-            ),
+def load_settings(env: Mapping[str, str], *, for_run: bool = False) -> Settings:
+    """Read and check every setting. `for_run` also requires what `sanctuary-bot run` needs."""
+    get = _Reader(env)
+    app_token = get.optional("SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN must start with 'xapp-': copy the app-level token (scope "
+            "connections:write) from your app's Basic Information page, or unset it for "
+            "HTTP mode."
         )
-        return cls(
-            bot_token=bot_token,
-            signing_secret=signing_secret,
-            app_token=app_token,
-            channel=channel,
-            staff=staff,
-            database_url=normalise_database_url(get.optional("DATABASE_URL")),
-            slack_api_url=slack_api_url,
-            port=get.integer("PORT", 3000, minimum=1, maximum=65535),
-            timezone=timezone,
-            rules=rules,
+    bot_token = get.optional("SLACK_BOT_TOKEN")
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN must start with 'xoxb-': copy the Bot User OAuth Token from your "
+            "app's OAuth & Permissions page."
         )
+    signing_secret = get.optional("SLACK_SIGNING_SECRET")
+    channel = get.optional("SANCTUARY_CHANNEL")
+    if channel is not None and not _CHANNEL_ID.match(channel):
+        raise SettingsError(
+            f"SANCTUARY_CHANNEL must be a channel ID such as C0123ABCD, not {channel!r}: in "
+            "Slack open the channel's details; the ID is at the bottom of the About tab."
+        )
+    staff = frozenset(s.strip() for s in (get.optional("SANCTUARY_STAFF") or "").split(","))
+    staff = frozenset(s for s in staff if s)
+    for user in staff:
+        if not _USER_ID.match(user):
+            raise SettingsError(
+                f"SANCTUARY_STAFF must list Slack user IDs such as U0123ABCD separated by "
+                f"commas; {user!r} is not one (in Slack: profile, ⋮, Copy member ID)."
+            )
+    if for_run:
+        if bot_token is None:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in the environment "
+                "or in .env (see .env.example). To try the bot without Slack, run "
+                "`sanctuary-bot demo`."
+            )
+        if app_token is None and signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's "
+                "requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for "
+                "Socket Mode."
+            )
+        if channel is None:
+            raise SettingsError(
+                "SANCTUARY_CHANNEL is not set: give the channel ID of the working group's "
+                "channel (e.g. C0123ABCD) and invite the bot there."
+            )
+        if not staff:
+            raise SettingsError(
+                "SANCTUARY_STAFF is not set: list the Slack user IDs of staff, separated by "
+                "commas (e.g. U0123ABCD,U0456EFGH)."
+            )
+    tz_name = get.optional("SANCTUARY_TIMEZONE") or "Europe/London"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"SANCTUARY_TIMEZONE {tz_name!r} is not a known time zone: use an IANA name such "
+            "as Europe/London."
+        ) from None
+    slack_api_url = get.optional("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not re.match(r"^https?://", slack_api_url):
+        raise SettingsError(
+            f"SLACK_API_URL {slack_api_url!r} must be an http(s) URL such as "
+            f"{DEFAULT_SLACK_API_URL} (or leave it unset)."
+        )
+    if not slack_api_url.endswith("/"):
+        slack_api_url += "/"
+    rules = ReviewRules(
+        quorum_min_votes=get.integer("SANCTUARY_QUORUM_MIN_VOTES", 4, minimum=1),
+        quorum_min_constituencies=get.integer(
+            "SANCTUARY_QUORUM_MIN_CONSTITUENCIES", 3, minimum=1, maximum=len(CONSTITUENCIES)
+        ),
+        quorum_required=get.keywords("SANCTUARY_QUORUM_REQUIRED", ("lived",)),
+        review_days=get.integer("SANCTUARY_REVIEW_DAYS", 14, minimum=1),
+        vote_reminder_days=get.day_list("SANCTUARY_VOTE_REMINDER_DAYS", (3, 1)),
+        quorum_warning_days=get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
+        renewal_nag_days=get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
+        contact_retention_months=get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
+    )
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        channel=channel,
+        staff=staff,
+        database_url=normalise_database_url(get.optional("DATABASE_URL")),
+        slack_api_url=slack_api_url,
+        port=get.integer("PORT", 3000, minimum=1, maximum=65535),
+        timezone=timezone,
+        rules=rules,
+    )
 
 
 def normalise_database_url(url: str | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
+from bot.sending.context import Deps
 from scheduler.jobs import JOBS, JobFunction
 
 # How long shutdown waits for a scan in progress before cancelling it.

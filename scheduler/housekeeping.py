@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, delete
 
-from bot.context import Deps
+from bot.sending.context import Deps
 from models.db import SessionFactory, transaction
 from models.tables import ProcessedEvent
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
+from bot.sending.context import Deps
 from scheduler.housekeeping import housekeeping_job
 from scheduler.personal_data import erase_lapsed_contacts_job
 from scheduler.posting import post_pending_applications

@@ -8,12 +8,12 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
-from bot.blocks.format import local_date
-from bot.context import Deps
-from bot.publish import refresh_post
+from bot.domain.dates import local_date
+from bot.sending.context import Deps
+from bot.sending.posts import refresh_post
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services import ledger
 from bot.services.personal_data import erase_lapsed_contacts
-from bot.slack_errors import SLACK_FAILURES, error_code
 from models.db import transaction
 from models.tables import Application, LedgerState, ReminderLedger
 

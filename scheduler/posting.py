@@ -6,12 +6,18 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
-from bot.escape import mrkdwn, truncate
-from bot.publish import announce_decision, refresh_post, tell, try_post_application, try_post_round
+from bot.domain.escape import mrkdwn, truncate
+from bot.sending.context import Deps
+from bot.sending.posts import (
+    announce_decision,
+    refresh_post,
+    tell,
+    try_post_application,
+    try_post_round,
+)
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.applications import load_view
 from bot.services.posting import pending_decision_announcements, pending_rounds
-from bot.slack_errors import SLACK_FAILURES, error_code
 
 log = logging.getLogger(__name__)
 

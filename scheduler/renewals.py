@@ -15,9 +15,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.format import local_date
 from bot.blocks.renewals import build_renewal_nag
-from bot.context import Deps
+from bot.domain.dates import local_date
+from bot.sending.context import Deps
 from bot.services import ledger, renewals
 from models.locks import RENEWAL_SCAN_LOCK_KEY, try_advisory_lock
 

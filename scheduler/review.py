@@ -17,11 +17,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot.blocks.review import build_quorum_warning, build_vote_reminder
-from bot.context import Deps
-from bot.review import missing_constituencies, quorum
+from bot.domain.review import missing_constituencies, quorum
+from bot.sending.context import Deps
+from bot.sending.slack_errors import SLACK_FAILURES, error_code, surely_not_sent
 from bot.services import audit, ledger
 from bot.services.applications import load_view
-from bot.slack_errors import SLACK_FAILURES, error_code, surely_not_sent
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, Conflict, Member, ReviewRound, Vote
 

@@ -20,10 +20,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FixedClock
-from bot.context import Deps
+from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.runtime import Runtime, start_http
-from bot.settings import Settings, normalise_database_url
+from bot.sending.context import Deps
+from bot.settings import load_settings, normalise_database_url
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.db import SessionFactory, make_engine, make_session_factory
 from models.migrate import upgrade
@@ -113,7 +114,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings.from_env(
+    return load_settings(
         {
             "SLACK_BOT_TOKEN": "xoxb-standin-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,

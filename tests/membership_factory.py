@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.memberships import TERM_YEARS
+from bot.domain.terms import TERM_YEARS
 from models.db import SessionFactory, transaction
 from models.tables import ApplicationStatus, Membership
 from tests import factories

@@ -18,13 +18,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import ids
-from bot.blocks.format import day, moment
-from bot.constituencies import describe
-from bot.escape import link, mention, mrkdwn, truncate
-from bot.review import CHOICE_LABELS, quorum, recommendation
+from bot.domain import ids
+from bot.domain.config import ReviewRules
+from bot.domain.constituencies import describe
+from bot.domain.dates import day, moment
+from bot.domain.escape import link, mention, mrkdwn, truncate
+from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
-from bot.settings import ReviewRules
 from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
 
 SECTION_LIMIT = 3000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot import ids
-from bot.escape import mrkdwn
+from bot.domain import ids
+from bot.domain.escape import mrkdwn
 
 # (usage, what it does, staff only)
 COMMANDS: tuple[tuple[str, str, bool], ...] = (

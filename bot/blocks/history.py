@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject
 
-from bot.blocks.format import day
 from bot.blocks.packing import pack_lines
-from bot.escape import mention, mrkdwn, truncate
-from bot.review import CHOICE_LABELS
+from bot.domain.dates import day
+from bot.domain.escape import mention, mrkdwn, truncate
+from bot.domain.review import CHOICE_LABELS
 from bot.services.history import HistoryItem
 from models.tables import Council, VoteChoice
 

@@ -15,11 +15,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.blocks.format import day, local_date
 from bot.blocks.packing import pack_lines
-from bot.constituencies import describe
-from bot.escape import mrkdwn
+from bot.domain import ids
+from bot.domain.constituencies import describe
+from bot.domain.dates import day, local_date
+from bot.domain.escape import mrkdwn
 from bot.services.home import HomeData, OpenItem
 
 MAX_HOME_BLOCKS = 100

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from bot.escape import truncate
+from bot.domain.escape import truncate
 
 SECTION_LIMIT = 3000
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject
 
-from bot.blocks.format import day
 from bot.blocks.packing import pack_lines
-from bot.escape import link, mrkdwn
+from bot.domain.dates import day
+from bot.domain.escape import link, mrkdwn
 from bot.services.register import RegisterEntry
 
 MAX_MESSAGE_BLOCKS = 50

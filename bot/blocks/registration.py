@@ -22,9 +22,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.councils import OPTION_TEXT_LIMIT, Match
-from bot.escape import mrkdwn, truncate
+from bot.domain import ids
+from bot.domain.councils import OPTION_TEXT_LIMIT, Match
+from bot.domain.escape import mrkdwn, truncate
 from bot.services.registration import LIMITS, OFFICER_SLOTS, ApplicationForm
 from models.tables import StrategyKind
 

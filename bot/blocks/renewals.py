@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import ids
-from bot.blocks.format import day
-from bot.escape import mention, mrkdwn, truncate
-from bot.services.memberships import MembershipState
+from bot.domain import ids
+from bot.domain.dates import day
+from bot.domain.escape import mention, mrkdwn, truncate
+from bot.domain.terms import MembershipState
 from bot.services.renewals import LAPSED_LISTED_DAYS, RenewalRow
 
 SECTION_LIMIT = 3000

@@ -22,16 +22,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import ids
 from bot.blocks.application import OUTCOME_LABELS
-from bot.blocks.format import moment
-from bot.constituencies import CONSTITUENCIES, describe
-from bot.escape import channel_link, mention, mrkdwn, truncate
-from bot.review import CHOICE_LABELS, quorum, recommendation
+from bot.domain import ids
+from bot.domain.config import ReviewRules
+from bot.domain.constituencies import CONSTITUENCIES, describe
+from bot.domain.dates import moment
+from bot.domain.escape import channel_link, mention, mrkdwn, truncate
+from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
 from bot.services.decisions import NO_QUORUM_REASON_MAX, OUTCOME_FOR_CHOICE, RATIONALE_MAX
 from bot.services.voting import CONFLICT_REASON_MAX
-from bot.settings import ReviewRules
 from models.tables import Member, Outcome
 
 SECTION_LIMIT = 3000

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.application import OUTCOME_LABELS, STATUS_LABELS
-from bot.blocks.format import day, moment
-from bot.escape import mrkdwn, truncate
-from bot.review import quorum
+from bot.domain.config import ReviewRules
+from bot.domain.dates import day, moment
+from bot.domain.escape import mrkdwn, truncate
+from bot.domain.review import quorum
 from bot.services.status import MAX_COUNCILS, CouncilStatus
-from bot.settings import ReviewRules
 from models.tables import ApplicationKind, ApplicationStatus
 
 

@@ -11,11 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.clock import FixedClock
 from bot.demo.chapters import CHAPTERS
 from bot.demo.story import CAST, STAFF_ID, Story
+from bot.domain.clock import FixedClock
 from bot.runtime import start_http
-from bot.settings import Settings
+from bot.settings import load_settings
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 
 
@@ -27,7 +27,7 @@ async def play(*, verbose: bool = False) -> int:
         async with SlackStandIn() as slack:
             for user_id, (name, _) in CAST.items():
                 slack.add_user(user_id, name)
-            settings = Settings.from_env(
+            settings = load_settings(
                 {
                     "SLACK_BOT_TOKEN": "xoxb-standin-token",
                     "SLACK_SIGNING_SECRET": signing_secret,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot import ids
 from bot.demo.story import STAFF_ID, Story
+from bot.domain import ids
 
 
 def _answers(today: date, council: dict[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from bot import ids
 from bot.demo.story import CAST, STAFF_ID, Story
+from bot.domain import ids
 from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, build_message_event
 from bot.standin.server import Message

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, render_transcript
 from bot.standin.render import render_blocks_as_text

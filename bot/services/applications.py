@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.review import Tally
+from bot.domain.review import Tally
 from models.tables import (
     Application,
     Conflict,

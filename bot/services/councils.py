@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import councils
+from bot.domain import councils
 from models.tables import Council
 
 # Codes of councils entered by name sort between these two (":" + 1 == ";").

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.blocks.format import local_date
-from bot.review import QuorumState, quorum
+from bot.domain.config import ReviewRules
+from bot.domain.dates import local_date
+from bot.domain.review import QuorumState, quorum
 from bot.services import audit
 from bot.services.applications import load_view
 from bot.services.councils import find_councils
 from bot.services.memberships import create_for_approval
-from bot.settings import ReviewRules
 from models.tables import (
     Application,
     ApplicationStatus,

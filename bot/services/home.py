@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.review import QuorumState, Tally, quorum
+from bot.domain.config import ReviewRules
+from bot.domain.review import QuorumState, Tally, quorum
 from bot.services.register import current_members
-from bot.settings import ReviewRules
 from models.tables import (
     Application,
     ApplicationStatus,

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.importer import ImportRow
+from bot.domain.importer import ImportRow
 from bot.services import audit
 from models.tables import Council, Membership
 

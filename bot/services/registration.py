@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import councils, ids
-from bot.councils import LOCAL_PREFIX
-from bot.escape import clean
+from bot.domain import councils, ids
+from bot.domain.councils import LOCAL_PREFIX
+from bot.domain.escape import clean
+from bot.domain.terms import TERM_YEARS, years_later
 from bot.services import audit
 from bot.services.applications import NotFound
-from bot.services.memberships import TERM_YEARS, years_later
 from models.dialect import insert_for
 from models.tables import (
     Application,

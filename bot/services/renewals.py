@@ -14,8 +14,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.terms import EXPIRING_WINDOW_DAYS, MembershipState, membership_state
 from bot.services import audit, ledger
-from bot.services.memberships import EXPIRING_WINDOW_DAYS, MembershipState, membership_state
 from models.db import SessionFactory, transaction
 from models.tables import Application, Council, LedgerState, Membership, ReminderLedger
 

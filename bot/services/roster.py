@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.constituencies import CONSTITUENCIES
+from bot.domain.constituencies import CONSTITUENCIES
 from bot.services import audit
 from models.tables import Member
 

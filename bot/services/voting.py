@@ -15,8 +15,8 @@ from enum import StrEnum
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.escape import parse_id
-from bot.review import CHOICE_LABELS
+from bot.domain.escape import parse_id
+from bot.domain.review import CHOICE_LABELS
 from bot.services import audit
 from bot.services.roster import active_member
 from models.dialect import insert_for

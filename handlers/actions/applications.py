@@ -8,14 +8,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
 from bot.blocks.registration import build_application_modal, build_withdraw_modal
-from bot.context import Deps
-from bot.db_errors import tells_when_database_is_down
-from bot.escape import mrkdwn, parse_id, truncate
+from bot.domain import ids
+from bot.domain.escape import mrkdwn, parse_id, truncate
+from bot.sending.context import Deps
+from bot.sending.db_errors import tells_when_database_is_down
+from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
 from bot.services.applications import NotFound, load_view
 from bot.services.registration import OPEN_STATUSES, ApplicationForm
-from bot.slack_errors import SLACK_FAILURES, form_not_opened
 
 
 async def _open_application(

@@ -8,12 +8,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
 from bot.blocks.review import build_conflict_modal, build_decision_modal
-from bot.context import Deps
-from bot.db_errors import tells_when_database_is_down
-from bot.home import refresh_homes
-from bot.publish import refresh_post, tell
+from bot.domain import ids
+from bot.sending.context import Deps
+from bot.sending.db_errors import tells_when_database_is_down
+from bot.sending.home import refresh_homes
+from bot.sending.posts import refresh_post, tell
+from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened, post_not_updated
 from bot.services.applications import NotFound, load_view
 from bot.services.roster import active_member
 from bot.services.voting import (
@@ -24,7 +25,6 @@ from bot.services.voting import (
     parse_button_value,
     record_vote,
 )
-from bot.slack_errors import SLACK_FAILURES, form_not_opened, post_not_updated
 from models.db import transaction
 from models.tables import ApplicationStatus, VoteChoice
 

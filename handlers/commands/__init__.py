@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import ids
-from bot.db_errors import tells_when_database_is_down
+from bot.domain import ids
+from bot.sending.db_errors import tells_when_database_is_down
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
     decide,

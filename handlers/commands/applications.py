@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.blocks.format import local_date
 from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
+from bot.domain.dates import local_date
+from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
 from bot.services.councils import find_councils
 from bot.services.status import MAX_COUNCILS, council_status
-from bot.slack_errors import SLACK_FAILURES, form_not_opened
 from handlers.commands.dispatch import CommandCall, subcommand
 
 

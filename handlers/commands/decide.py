@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import ids
 from bot.blocks.review import build_decision_modal
-from bot.escape import mrkdwn, truncate
+from bot.domain import ids
+from bot.domain.escape import mrkdwn, truncate
+from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
 from bot.services.applications import load_view
 from bot.services.decisions import open_applications_matching
-from bot.slack_errors import SLACK_FAILURES, form_not_opened
 from handlers.commands.dispatch import CommandCall, subcommand
 
 

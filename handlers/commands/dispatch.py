@@ -13,10 +13,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
 from bot.blocks.help import build_help
-from bot.context import Deps
-from bot.escape import mrkdwn, truncate, unescape_entities
+from bot.domain import ids
+from bot.domain.escape import mrkdwn, truncate, unescape_entities
+from bot.sending.context import Deps
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
 from bot.blocks.review import build_roster
-from bot.constituencies import describe
-from bot.escape import mention, mrkdwn, truncate
+from bot.domain import ids
+from bot.domain.constituencies import describe
+from bot.domain.escape import mention, mrkdwn, truncate
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.roster import (
     RosterChange,
     RosterError,
@@ -18,7 +19,6 @@ from bot.services.roster import (
     remove_member,
     split_words,
 )
-from bot.slack_errors import SLACK_FAILURES, error_code
 from handlers.commands.dispatch import CommandCall, subcommand
 from models.db import transaction
 

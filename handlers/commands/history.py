@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import ids
 from bot.blocks.history import build_council_choices, build_history
-from bot.escape import mrkdwn, truncate
+from bot.domain import ids
+from bot.domain.escape import mrkdwn, truncate
 from bot.services.councils import find_councils
 from bot.services.history import council_history
 from handlers.commands.dispatch import CommandCall, subcommand

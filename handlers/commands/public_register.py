@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.blocks.format import local_date
 from bot.blocks.register import build_register
+from bot.domain.dates import local_date
 from bot.services.register import current_members
 from handlers.commands.dispatch import CommandCall, subcommand
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot.blocks.format import local_date
 from bot.blocks.renewals import build_renewals_list
-from bot.escape import mrkdwn, parse_id, truncate
+from bot.domain import ids
+from bot.domain.dates import local_date
+from bot.domain.escape import mrkdwn, parse_id, truncate
 from bot.services.renewals import ending_within
 from handlers.commands.dispatch import CommandCall, subcommand
 

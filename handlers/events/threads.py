@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.context import Deps
-from bot.escape import clean
+from bot.domain.escape import clean
+from bot.sending.context import Deps
 from bot.services.comments import add_comment, claim_event, delete_comment, edit_comment
 from models.db import transaction
 

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
-from bot.home import publish_home
+from bot.sending.context import Deps
+from bot.sending.home import publish_home
 
 
 async def on_home_opened(event: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import councils, ids
 from bot.blocks.registration import council_options
+from bot.domain import councils, ids
 
 
 async def suggest_councils(ack: AsyncAck, body: dict[str, Any]) -> None:

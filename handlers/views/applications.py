@@ -7,12 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
-from bot.blocks.format import local_date
-from bot.context import Deps
-from bot.escape import clean, mrkdwn, parse_id, truncate
-from bot.home import refresh_everyones_home
-from bot.publish import refresh_post, tell, try_post_application, try_post_round
+from bot.domain import ids
+from bot.domain.dates import local_date
+from bot.domain.escape import clean, mrkdwn, parse_id, truncate
+from bot.sending.context import Deps
+from bot.sending.home import refresh_everyones_home
+from bot.sending.posts import refresh_post, tell, try_post_application, try_post_round
+from bot.sending.slack_errors import SLACK_FAILURES, explain
 from bot.services.applications import NotFound
 from bot.services.registration import (
     ApplicationForm,
@@ -22,7 +23,6 @@ from bot.services.registration import (
     validate,
     withdraw,
 )
-from bot.slack_errors import SLACK_FAILURES, explain
 from models.db import transaction
 
 _NOT_STAFF = "Only City of Sanctuary UK staff can do this."

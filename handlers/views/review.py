@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import ids
-from bot.context import Deps
-from bot.escape import clean, parse_id
-from bot.home import refresh_everyones_home, refresh_homes
-from bot.publish import announce_decision, refresh_post, tell
-from bot.review import CHOICE_LABELS
+from bot.domain import ids
+from bot.domain.escape import clean, parse_id
+from bot.domain.review import CHOICE_LABELS
+from bot.sending.context import Deps
+from bot.sending.home import refresh_everyones_home, refresh_homes
+from bot.sending.posts import announce_decision, refresh_post, tell
+from bot.sending.slack_errors import SLACK_FAILURES, error_code, post_not_updated
 from bot.services.decisions import DecisionRefused, record_decision
 from bot.services.voting import VoteRefused, declare_conflict
-from bot.slack_errors import SLACK_FAILURES, error_code, post_not_updated
 from models.db import transaction
 from models.tables import Outcome
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot import ids
 from bot.blocks.application import build_application_message
+from bot.domain import ids
+from bot.domain.config import ReviewRules
 from bot.services.applications import load_view
-from bot.settings import ReviewRules
 from models.db import SessionFactory, transaction
 from models.tables import Vote
 from tests import factories

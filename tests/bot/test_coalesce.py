@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from bot.coalesce import Coalescer
+from bot.sending.coalesce import Coalescer
 
 
 class Post:

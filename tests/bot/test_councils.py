@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.councils import OPTION_TEXT_LIMIT, authorities, local_code, search
+from bot.domain.councils import OPTION_TEXT_LIMIT, authorities, local_code, search
 
 
 def first(text: str) -> str:

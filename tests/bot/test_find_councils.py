@@ -43,7 +43,7 @@ async def test_councils_are_found_as_the_picker_finds_them(
 
 
 def test_entities_are_decoded_once() -> None:
-    from bot.escape import unescape_entities
+    from bot.domain.escape import unescape_entities
 
     assert unescape_entities("B&amp;H") == "B&H"
     assert unescape_entities("&lt;@U123&gt;") == "<@U123>"
@@ -52,7 +52,7 @@ def test_entities_are_decoded_once() -> None:
 
 
 def test_numbers_from_people_and_payloads_are_parsed_safely() -> None:
-    from bot.escape import parse_id
+    from bot.domain.escape import parse_id
 
     assert parse_id(" 42 ") == 42
     assert parse_id("²") is None  # a digit to str.isdigit, not to int()

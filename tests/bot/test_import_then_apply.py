@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.importer import parse_import
+from bot.domain.importer import parse_import
 from bot.services.imports import import_memberships
 from bot.services.registration import ApplicationForm, register_application
 from models.db import SessionFactory, transaction

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from bot.importer import parse_import
+from bot.domain.importer import parse_import
 
 TODAY = date(2026, 3, 2)
 HEADER = "council,member_since,member_until,strategy_url,motion_date,charter_date\n"

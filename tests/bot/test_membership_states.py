@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.memberships import MembershipState, membership_state, term_for_approval
+from bot.domain.terms import MembershipState, membership_state, term_for_approval
 from bot.services.renewals import nag_plan
 from models.tables import Membership
 from tests.conftest import START

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.memberships import term_for_approval, years_later
+from bot.domain.terms import term_for_approval, years_later
 from models.tables import Membership
 from tests.conftest import START
 

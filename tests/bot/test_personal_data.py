@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import cli
-from bot.clock import FixedClock
-from bot.context import Deps
+from bot.domain.clock import FixedClock
+from bot.sending.context import Deps
 from bot.services.personal_data import months_before
 from bot.standin import BOT_TOKEN, SlackStandIn
 from models.db import SessionFactory, transaction

@@ -6,8 +6,8 @@ import json
 from datetime import date, timedelta
 
 from bot.blocks.register import build_register
-from bot.clock import FixedClock
-from bot.register_page import render_csv, render_html, render_json
+from bot.blocks.register_page import render_csv, render_html, render_json
+from bot.domain.clock import FixedClock
 from bot.services.register import RegisterEntry, chain_start, current_members
 from bot.standin.server import validate_blocks
 from models.db import SessionFactory, transaction

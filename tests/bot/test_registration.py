@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
 from bot.services.registration import (
     LIMITS,
     ApplicationForm,

@@ -3,9 +3,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.constituencies import CONSTITUENCIES
-from bot.review import Tally, missing_constituencies, quorum, recommendation
-from bot.settings import ReviewRules
+from bot.domain.config import ReviewRules
+from bot.domain.constituencies import CONSTITUENCIES
+from bot.domain.review import Tally, missing_constituencies, quorum, recommendation
 from models.tables import VoteChoice
 
 RULES = ReviewRules()

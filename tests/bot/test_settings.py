@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Settings, SettingsError, normalise_database_url
+from bot.settings import SettingsError, load_settings, normalise_database_url
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-3",
@@ -13,7 +13,7 @@ GOOD = {
 
 
 def test_defaults_follow_the_design() -> None:
-    settings = Settings.from_env(GOOD, for_run=True)
+    settings = load_settings(GOOD, for_run=True)
     assert settings.staff == {"U0123ABCD", "U0456EFGH"}
     assert settings.port == 3000
     assert str(settings.timezone) == "Europe/London"
@@ -41,14 +41,14 @@ def test_defaults_follow_the_design() -> None:
 def test_run_stops_on_a_missing_setting_and_names_it(missing: str, named: str) -> None:
     env = {k: v for k, v in GOOD.items() if k != missing}
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env(env, for_run=True)
+        load_settings(env, for_run=True)
     assert missing in str(caught.value)
     assert named in str(caught.value)
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
     env = {k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"}
-    settings = Settings.from_env(env | {"SLACK_APP_TOKEN": "xapp-1-abc"}, for_run=True)
+    settings = load_settings(env | {"SLACK_APP_TOKEN": "xapp-1-abc"}, for_run=True)
     assert settings.socket_mode
 
 
@@ -72,12 +72,12 @@ def test_socket_mode_needs_no_signing_secret() -> None:
 )
 def test_malformed_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env(GOOD | {name: value})
+        load_settings(GOOD | {name: value})
     assert name in str(caught.value)
 
 
 def test_tuning_settings_are_read() -> None:
-    settings = Settings.from_env(
+    settings = load_settings(
         GOOD
         | {
             "SANCTUARY_QUORUM_MIN_VOTES": "5",
@@ -93,7 +93,7 @@ def test_tuning_settings_are_read() -> None:
 
 
 def test_settings_are_frozen() -> None:
-    settings = Settings.from_env(GOOD)
+    settings = load_settings(GOOD)
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
 

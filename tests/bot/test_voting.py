@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
+from bot.domain.config import ReviewRules
 from bot.services.applications import load_view
 from bot.services.comments import add_comment, claim_event, delete_comment, edit_comment
 from bot.services.decisions import DecisionRefused, record_decision
@@ -26,7 +27,6 @@ from bot.services.voting import (
     parse_button_value,
     record_vote,
 )
-from bot.settings import ReviewRules
 from models.db import SessionFactory, transaction
 from models.tables import (
     Application,

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.demo.renewals import renewals_chapter
 from bot.demo.story import Story
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn
 from tests.conftest import START

@@ -1,7 +1,7 @@
 """Setting the scene for review tests: an application already posted, and a roster.
 
 Registration is another part of the bot; here the application row comes from the factories and
-its post is made through the stand-in with the real builder, as `bot.publish` would.
+its post is made through the stand-in with the real builder, as `bot.sending.posts` would.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from bot import ids
 from bot.blocks.application import build_application_message
-from bot.context import Deps
+from bot.domain import ids
+from bot.sending.context import Deps
 from bot.services.applications import load_view
 from bot.standin import BOT_TOKEN, CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.db import transaction

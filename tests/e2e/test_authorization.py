@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from bot import ids
+from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import ids
+from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from scheduler.posting import post_pending_applications

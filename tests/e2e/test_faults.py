@@ -23,12 +23,12 @@ from urllib.parse import urlparse
 import pytest
 from sqlmodel import select
 
-from bot import ids
 from bot.blocks.application import build_application_message
-from bot.publish import refresh_post
+from bot.domain import ids
+from bot.domain.config import Settings
 from bot.runtime import Runtime
+from bot.sending.posts import refresh_post
 from bot.services.applications import load_view
-from bot.settings import Settings
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
 from models.tables import Application, Comment, Conflict, Decision, Member, Vote
 from tests.conftest import POSTGRES_URL, STAFF

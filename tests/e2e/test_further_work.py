@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot import ids
+from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.tables import Application, ReviewRound, VoteChange

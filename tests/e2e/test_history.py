@@ -14,7 +14,7 @@ import pytest
 
 from bot import cli
 from bot.blocks.history import build_history
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.history import HistoryItem

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import ids
 from bot.blocks.home import build_home
-from bot.clock import FixedClock
-from bot.context import Deps
-from bot.publish import try_post_application
+from bot.domain import ids
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
+from bot.sending.context import Deps
+from bot.sending.posts import try_post_application
 from bot.services.home import gather_home
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import validate_view

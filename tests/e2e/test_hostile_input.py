@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot import ids
+from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
 from bot.standin.server import validate_blocks

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bot import cli
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.db import SessionFactory, transaction

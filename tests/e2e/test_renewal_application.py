@@ -7,7 +7,7 @@ from datetime import date
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from bot import ids
+from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import BOT_TOKEN, SignedSlackClient, SlackStandIn, fill_view_state
 from models.tables import Application, ApplicationKind

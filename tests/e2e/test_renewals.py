@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FixedClock
+from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.runtime import Runtime, start_http
-from bot.settings import Settings
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.db import make_session_factory, transaction
 from models.tables import Membership

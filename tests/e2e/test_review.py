@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot import ids
 from bot.blocks.application import tally_text
-from bot.publish import refresh_post
+from bot.domain import ids
 from bot.runtime import Runtime
+from bot.sending.posts import refresh_post
 from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
 from models.tables import (

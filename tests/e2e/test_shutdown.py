@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot import ids
-from bot.clock import FixedClock
+from bot.domain import ids
+from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.runtime import start_http
-from bot.settings import Settings
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.tables import Vote
 from tests.conftest import SIGNING_SECRET

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Deps
+from bot.sending.context import Deps
 from scheduler import RunningJobs, build_scheduler, stop_scheduler
 from scheduler.renewals import scan_renewal_nags
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot.app import make_client
-from bot.context import Deps
+from bot.sending.context import Deps
 from bot.services import ledger
 from bot.services.renewals import NAG_KIND
 from bot.standin import SlackStandIn, render_blocks_as_text

@@ -7,7 +7,7 @@ from datetime import timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from bot.context import Deps
+from bot.sending.context import Deps
 from bot.services.roster import remove_member
 from bot.services.voting import declare_conflict, record_vote
 from bot.standin import BOT_TOKEN, CHANNEL_ID, SlackStandIn

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from bot import councils
-from bot.services.memberships import TERM_YEARS, years_later
+from bot.domain import councils
+from bot.domain.terms import TERM_YEARS, years_later
 
 REQUIRED = ("council", "member_since")
 OPTIONAL = ("member_until", "strategy_url", "motion_date", "charter_date")

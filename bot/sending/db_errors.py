@@ -17,8 +17,8 @@ from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.publish import tell
-from bot.slack_errors import SLACK_FAILURES
+from bot.sending.posts import tell
+from bot.sending.slack_errors import SLACK_FAILURES
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from bot.escape import truncate
+from bot.domain.escape import truncate
 
 OPTION_TEXT_LIMIT = 75
 MAX_OPTIONS = 100

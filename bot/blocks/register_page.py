@@ -12,7 +12,7 @@ import json
 from datetime import date
 from html import escape
 
-from bot.blocks.format import day
+from bot.domain.dates import day
 from bot.services.register import REGISTER_FIELDS, RegisterEntry, as_records
 
 _STYLE = """

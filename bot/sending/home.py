@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.format import local_date
 from bot.blocks.home import build_home
-from bot.context import Deps
+from bot.domain.dates import local_date
+from bot.sending.context import Deps
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.home import gather_home
 from bot.services.roster import active_members
-from bot.slack_errors import SLACK_FAILURES, error_code
 
 log = logging.getLogger(__name__)
 

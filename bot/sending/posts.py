@@ -11,15 +11,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from bot.blocks.application import build_application_message
-from bot.blocks.format import day
 from bot.blocks.review import build_decision_announcement
-from bot.context import Deps
-from bot.escape import mrkdwn, truncate
-from bot.home import refresh_everyones_home
+from bot.domain.dates import day
+from bot.domain.escape import mrkdwn, truncate
+from bot.sending.context import Deps
+from bot.sending.home import refresh_everyones_home
+from bot.sending.slack_errors import SLACK_FAILURES, error_code, explain, surely_not_sent
 from bot.services import audit, ledger
 from bot.services.applications import load_view
 from bot.services.posting import POST_APPLICATION, POST_DECISION, POST_ROUND, mark_posted
-from bot.slack_errors import SLACK_FAILURES, error_code, explain, surely_not_sent
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, Membership, Outcome
 

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.constituencies import CONSTITUENCIES, describe
-from bot.settings import ReviewRules
+from bot.domain.config import ReviewRules
+from bot.domain.constituencies import CONSTITUENCIES, describe
 from models.tables import VoteChoice
 
 CHOICE_LABELS: dict[VoteChoice, str] = {
