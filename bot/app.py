@@ -12,6 +12,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbound import track_listeners
 from bot.sending.context import Deps
 from bot.sending.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
 from handlers import register_all
@@ -63,8 +64,9 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
     app = AsyncApp(
         client=client or make_client(deps),
         signing_secret=settings.signing_secret or "",
-        # Socket Mode requests are authenticated by the socket; HTTP ones by their signature.
-        request_verification_enabled=not settings.socket_mode,
+        # Socket Mode requests are authenticated by the socket; HTTP ones by their signature,
+        # checked over the raw bytes before Bolt sees them (bot/inbound.py).
+        request_verification_enabled=False,
         name="sanctuary-network-bot",
     )
 
@@ -113,5 +115,6 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
         return None
 
     app.error(on_error)
+    track_listeners(app, deps)
     register_all(app)
     return app

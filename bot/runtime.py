@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_app, make_client
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.config import Settings
+from bot.inbound import redeliver_unhandled
 from bot.sending.context import Deps
 from bot.server import build_web_app
 from models.db import make_engine, make_session_factory
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 BOLT_LISTENER_TASK = "run_ack_function_asynchronously"
 # How long shutdown waits for acknowledged work (a vote being recorded, a post being updated).
 LISTENER_GRACE_SECONDS = 10.0
+# How often stored requests that nobody finished are looked for.
+REDELIVERY_EVERY_SECONDS = 15
 
 
 async def finish_listeners(grace: float = LISTENER_GRACE_SECONDS) -> bool:
@@ -107,9 +111,32 @@ async def start_http(
     bound_port = runner.addresses[0][1]
     runtime.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound_port}"
     if with_scheduler:
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
-        runtime.scheduler.start()
+        start_jobs(runtime)
     return runtime
+
+
+def start_jobs(runtime: Runtime) -> None:
+    """The scan jobs, and handling again the requests a crash interrupted (bot/inbound.py)."""
+    scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
+
+    async def redeliver(deps: Deps, client: AsyncWebClient) -> int:
+        return await redeliver_unhandled(runtime.bolt, deps)
+
+    scheduler.add_job(
+        runtime.running_jobs.tracked(redeliver),
+        trigger="interval",
+        seconds=REDELIVERY_EVERY_SECONDS,
+        id="handle-interrupted-requests",
+        name="Handle again the requests from Slack that a crash interrupted",
+        args=(runtime.deps, runtime.client),
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=REDELIVERY_EVERY_SECONDS * 10,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    runtime.scheduler = scheduler
 
 
 async def run_forever(settings: Settings) -> None:
@@ -122,8 +149,7 @@ async def run_forever(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         runtime = await prepare(settings)
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
-        runtime.scheduler.start()
+        start_jobs(runtime)
         handler = AsyncSocketModeHandler(runtime.bolt, settings.app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Connected to Slack in Socket Mode")

@@ -7,30 +7,46 @@ import logging
 from datetime import date
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
 from bot.blocks.register_page import render_html, render_json
 from bot.domain.dates import local_date
+from bot.inbound import MAX_BODY_BYTES, Refusal, receive
 from bot.sending.context import Deps
 from bot.services.register import RegisterEntry, current_members
 
 log = logging.getLogger(__name__)
+
 
 DEPS_KEY = web.AppKey("deps", Deps)
 BOLT_KEY = web.AppKey("bolt", AsyncApp)
 
 
 async def slack_events(request: web.Request) -> web.Response:
+    """Slack's requests: signature first (over the raw bytes), then stored, then Bolt."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _refused(Refusal(413, "body over the size limit"))
     try:
-        # Bolt parses the body (and reads fields of it) before checking its signature.
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await request.app[BOLT_KEY].async_dispatch(bolt_request)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        log.warning("Refused a malformed request to /slack/events: %r", error)
-        return web.json_response({"error": "invalid_payload"}, status=400)
-    return await to_aiohttp_response(bolt_response)
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _refused(Refusal(413, "body over the size limit"))
+    outcome = await receive(
+        request.app[BOLT_KEY],
+        request.app[DEPS_KEY],
+        raw=raw,
+        headers=request.headers,
+        query=request.query_string,
+    )
+    if isinstance(outcome, Refusal):
+        return _refused(outcome)
+    return await to_aiohttp_response(outcome)
+
+
+def _refused(refusal: Refusal) -> web.Response:
+    log.info("Refused a request to /slack/events: %s", refusal.reason)
+    return web.json_response({"error": "refused"}, status=refusal.status)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -38,8 +54,9 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         async with deps.sessions() as session:
             await session.exec(select(1))
-    except Exception as error:  # any database failure means "not healthy", with the reason
-        return web.json_response({"ok": False, "database": str(error)[:200]}, status=503)
+    except Exception as error:  # any database failure means "not healthy"; no details leak
+        log.warning("Health check: the database is unavailable (%s)", type(error).__name__)
+        return web.json_response({"ok": False, "database": "unavailable"}, status=503)
     return web.json_response({"ok": True})
 
 
@@ -75,7 +92,7 @@ async def network_json(request: web.Request) -> web.Response:
 
 
 def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[BOLT_KEY] = bolt
     web_app[DEPS_KEY] = deps
     web_app.router.add_post("/slack/events", slack_events)

@@ -278,6 +278,28 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class InboundRequest(SQLModel, table=True):
+    """A signed request from Slack that may change something (DESIGN.md, "Guarantees").
+
+    Written before Slack is answered, so that what Slack was told was received survives a
+    crash: a request whose listener never finished is handled again after a restart. Its
+    signature is kept for Slack's five-minute window, so that a replay of it is refused.
+    """
+
+    __tablename__ = "inbound_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    signature: str = Field(max_length=100, unique=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    content_type: str = Field(max_length=100)
+    # The raw body until the listener has finished; then cleared (it holds people's words).
+    body: str | None = Field(default=None, sa_type=Text)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Handling it again after a crash: when last taken, and how often.
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+
+
 class AuditEntry(SQLModel, table=True):
     """Every state change: who, what, when."""
 

@@ -1,0 +1,219 @@
+"""Requests from Slack, from the raw bytes to a listener: checked, stored, handled once.
+
+1. The signature is checked over the raw bytes before anything parses them, and the body is
+   capped, so an anonymous caller costs a hash at most (bolt-python would parse first, and log
+   the whole body of a badly signed request).
+2. A request that may change something is stored in the inbox (bot/services/inbox.py) before
+   Slack is answered, so that a 200 always means "durable". Its signature is unique there: a
+   replay is refused.
+3. The listener's end marks it handled; what a crash interrupted is handled again later
+   (`redeliver_unhandled`), with `response_url` still valid for 30 minutes, a DM after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.listener.async_listener_completion_handler import (
+    AsyncListenerCompletionHandler,
+)
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.sending.context import Deps
+from bot.sending.db_errors import DATABASE_FAILURES, is_database_unavailable
+from bot.services import inbox
+
+log = logging.getLogger(__name__)
+
+# Slack refuses requests whose timestamp is more than five minutes off; so do we.
+SIGNATURE_WINDOW_SECONDS = 300
+# The largest request Slack sends this bot, measured on every surface with the largest post,
+# modal and event the bot can be sent (tests/e2e/test_request_limits.py), with room to spare.
+MAX_BODY_BYTES = 512 * 1024
+# Requests that change nothing: not stored, not remembered (a replay of them is harmless).
+READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_opened"})
+# How long a stored request may stay unhandled before another run takes it (a crash).
+ABANDONED_AFTER = timedelta(seconds=60)
+
+# Slack waits 3 s for an answer: a request not stored by then is answered with an error, so that
+# Slack (or the person, clicking again) retries, rather than a 200 that a crash could undo.
+STORE_WITHIN_SECONDS = 2.0
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+_INBOX_ID = "inbox_request_id"
+_STARTED = "inbox_listener_started"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def loggable(value: object, limit: int = 80) -> str:
+    """Text from a request, safe for one log line: control characters escaped, cut short."""
+    text = str(value)[:limit]
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str  # for the log (no request content)
+
+
+def check_signature(
+    signing_secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: float | None = None,
+) -> Refusal | None:
+    """None if Slack signed `body` within the window; otherwise why not (always 401)."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return Refusal(401, "missing or malformed timestamp")
+    moment = time.time() if now is None else now
+    if abs(moment - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+        return Refusal(401, "timestamp outside Slack's five-minute window")
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+        return Refusal(401, "bad signature")
+    return None
+
+
+def changes_something(body: Mapping[str, Any]) -> bool:
+    """Whether a (parsed) request may change anything, and so must be stored and never replayed."""
+    if not isinstance(body, Mapping):
+        raise TypeError("the payload is not an object")
+    if body.get("ssl_check"):
+        return False
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else None
+    return kind not in READ_ONLY_TYPES
+
+
+async def receive(
+    app: AsyncApp, deps: Deps, *, raw: bytes, headers: Mapping[str, str], query: str
+) -> BoltResponse | Refusal:
+    """One HTTP request to `POST /slack/events`, its body read (and capped) by the server."""
+    refusal = check_signature(deps.settings.signing_secret or "", headers, raw)
+    if refusal is not None:
+        return refusal
+    try:
+        request = AsyncBoltRequest(body=raw.decode("utf-8"), query=query, headers=dict(headers))
+        stored = changes_something(request.body)
+    except _UNREADABLE as error:  # not UTF-8, not JSON, nested too deep, not an object
+        return Refusal(400, f"unreadable body ({type(error).__name__})")
+    request_id: int | None = None
+    if stored:
+        signature = headers.get("X-Slack-Signature", "")
+        try:
+            request_id = await asyncio.wait_for(
+                inbox.remember(
+                    deps.sessions,
+                    signature=signature,
+                    content_type=headers.get("Content-Type", ""),
+                    body=request.raw_body,
+                    now=wall_clock(),
+                ),
+                STORE_WITHIN_SECONDS,
+            )
+        except TimeoutError:
+            return Refusal(503, "the request could not be stored in time")
+        except DATABASE_FAILURES as error:
+            if not is_database_unavailable(error) or request.body.get("type") == "event_callback":
+                return Refusal(503, "the database is unavailable: Slack will retry the event")
+            # A person is waiting: the listener meets the outage too and tells them, clearly,
+            # that nothing was saved (bot/sending/db_errors.py).
+        else:
+            if request_id is None and request.body.get("type") == "event_callback":
+                # Slack's own retry of an event (new signatures, unless sent within the same
+                # second): its event id makes it harmless, and Slack wants its 200.
+                return BoltResponse(status=200, body="")
+            if request_id is None:
+                return Refusal(401, "replayed request (its signature was used already)")
+    try:
+        return await dispatch(app, deps, request, request_id)
+    except _UNREADABLE as error:  # a forged shape Bolt's routing trips over
+        if request_id is not None:
+            await _mark_handled(deps, request_id)
+        return Refusal(400, f"malformed payload ({type(error).__name__})")
+
+
+def wall_clock() -> datetime:
+    """Inbox times are real time (see bot/services/inbox.py), whatever clock the rules use."""
+    return datetime.now(UTC)
+
+
+class _ListenerStarted(AsyncListenerStartHandler):
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        request.context[_STARTED] = True
+
+
+class _ListenerFinished(AsyncListenerCompletionHandler):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        request_id = request.context.get(_INBOX_ID)
+        if isinstance(request_id, int):
+            await _mark_handled(self.deps, request_id)
+
+
+async def _mark_handled(deps: Deps, request_id: int) -> None:
+    try:
+        await inbox.mark_handled(deps.sessions, request_id, wall_clock())
+    except Exception as error:  # the database went away: it is handled again later, harmlessly
+        log.warning("Could not mark request %s handled: %s", request_id, type(error).__name__)
+
+
+def track_listeners(app: AsyncApp, deps: Deps) -> None:
+    """Mark a stored request handled when its listener ends (however it ends)."""
+    runner = app.listener_runner
+    runner.listener_start_handler = _ListenerStarted()
+    runner.listener_completion_handler = _ListenerFinished(deps)
+
+
+async def dispatch(
+    app: AsyncApp, deps: Deps, request: AsyncBoltRequest, request_id: int | None
+) -> BoltResponse:
+    """Hand a request to Bolt; when no listener takes it, it is handled at once."""
+    if request_id is not None:
+        request.context[_INBOX_ID] = request_id
+    response = await app.async_dispatch(request)
+    if request_id is not None:
+        # A listener Bolt started after acking (events are acked first) runs its first step
+        # before this coroutine resumes; one turn of the loop shows whether it was started.
+        await asyncio.sleep(0)
+        if not request.context.get(_STARTED):
+            await _mark_handled(deps, request_id)
+    return response
+
+
+async def redeliver_unhandled(app: AsyncApp, deps: Deps) -> int:
+    """Handle again what a crash left unhandled (each request once, across instances)."""
+    taken = await inbox.take_unhandled(
+        deps.sessions, now=wall_clock(), abandoned_after=ABANDONED_AFTER
+    )
+    for stored in taken:
+        request = AsyncBoltRequest(
+            body=stored.body, headers={"content-type": [stored.content_type]}
+        )
+        log.info("Handling request %s again: a restart interrupted it", stored.id)
+        await dispatch(app, deps, request, stored.id)
+    forgotten = await inbox.forget_old(deps.sessions, wall_clock())
+    if forgotten:
+        log.debug("Forgot %d handled request(s) past the replay window", forgotten)
+    return len(taken)

@@ -1,0 +1,113 @@
+"""The inbox: signed requests from Slack, written before Slack is told they were received.
+
+Slack never delivers again what it got a 200 for, so a request that may change something is
+stored first (one small write) and marked handled when its listener has finished. After a
+crash, what was stored but never handled is handled again. The request's signature is unique:
+a captured request replayed within Slack's five-minute window finds its signature taken and
+is refused.
+
+Times here are the wall clock's, never the injected one: they measure how long a process has
+been gone and Slack's window for signatures, both real time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, delete, or_, select
+
+from models.db import SessionFactory, transaction
+from models.dialect import insert_for
+from models.tables import InboundRequest
+
+# Slack accepts a signature for five minutes; keep it a little longer than any replay could use.
+REMEMBER_SIGNATURES = timedelta(minutes=10)
+# Handling a stored request is given up after this many tries (each one after a crash).
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    id: int
+    content_type: str
+    body: str
+
+
+async def remember(
+    sessions: SessionFactory, *, signature: str, content_type: str, body: str, now: datetime
+) -> int | None:
+    """Store a request before answering Slack: its id, or None for a replay (signature seen)."""
+    async with transaction(sessions) as session:
+        inserted = await session.exec(
+            insert_for(session, InboundRequest)
+            .values(
+                signature=signature,
+                received_at=now,
+                content_type=content_type[:100],
+                body=body,
+                claimed_at=now,
+                attempts=1,
+            )
+            .on_conflict_do_nothing()
+            .returning(col(InboundRequest.id))
+        )
+        row = inserted.scalar_one_or_none()
+    return int(row) if row is not None else None
+
+
+async def mark_handled(sessions: SessionFactory, request_id: int, now: datetime) -> None:
+    """The listener has finished: forget the body, keep the signature for the replay window."""
+    async with transaction(sessions) as session:
+        await session.exec(
+            update(InboundRequest)
+            .where(col(InboundRequest.id) == request_id)
+            .values(handled_at=now, body=None)
+        )
+
+
+async def take_unhandled(
+    sessions: SessionFactory, *, now: datetime, abandoned_after: timedelta
+) -> list[StoredRequest]:
+    """Requests whose handling was abandoned (taken `abandoned_after` ago and never finished):
+    taken again by this caller, so that two instances never both handle one. Those tried
+    `MAX_ATTEMPTS` times are given up (marked handled) instead."""
+    stale = now - abandoned_after
+    async with transaction(sessions) as session:
+        rows = (
+            await session.exec(
+                select(InboundRequest)
+                .where(
+                    col(InboundRequest.handled_at).is_(None),
+                    or_(
+                        col(InboundRequest.claimed_at).is_(None),
+                        col(InboundRequest.claimed_at) < stale,
+                    ),
+                )
+                .order_by(col(InboundRequest.id))
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        taken: list[StoredRequest] = []
+        for row in rows:
+            assert row.id is not None
+            if row.attempts >= MAX_ATTEMPTS or row.body is None:
+                row.handled_at, row.body = now, None
+            else:
+                row.claimed_at, row.attempts = now, row.attempts + 1
+                taken.append(StoredRequest(row.id, row.content_type, row.body))
+            session.add(row)
+    return taken
+
+
+async def forget_old(sessions: SessionFactory, now: datetime) -> int:
+    """Delete handled requests past the replay window; how many went."""
+    async with transaction(sessions) as session:
+        result = await session.exec(
+            delete(InboundRequest).where(
+                col(InboundRequest.handled_at).is_not(None),
+                col(InboundRequest.received_at) < now - REMEMBER_SIGNATURES,
+            )
+        )
+        return int(result.rowcount or 0)
