@@ -67,6 +67,14 @@ _INITIAL = {
 
 
 @dataclass(frozen=True)
+class SentRequest:
+    """One request as it went to the bot."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Reply:
     """The bot's HTTP answer to one request."""
 
@@ -232,6 +240,8 @@ class SignedSlackClient:
         self.team_id = team_id
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
+        # Every request sent, as sent (body and headers): to measure it, or to replay it.
+        self.sent: list[SentRequest] = []
 
     async def __aenter__(self) -> Self:
         self._ensure_session()
@@ -261,6 +271,7 @@ class SignedSlackClient:
     async def post_raw(self, body: bytes, headers: dict[str, str]) -> Reply:
         """POST exactly these bytes and headers (for signature tests)."""
         session = self._ensure_session()
+        self.sent.append(SentRequest(body, dict(headers)))
         async with session.post(self.events_url, data=body, headers=headers) as res:
             text = await res.text()
             parsed: Any | None = None
@@ -653,4 +664,4 @@ class SignedSlackClient:
         return await self.event(event)
 
 
-__all__ = ["Reply", "SignedSlackClient", "build_message_event", "fill_view_state"]
+__all__ = ["Reply", "SentRequest", "SignedSlackClient", "build_message_event", "fill_view_state"]
