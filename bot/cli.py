@@ -60,7 +60,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 # `sanctuary-bot scan NAME` -> the scheduler job it runs once (`all` runs every job).
-SCANS = {"renewals": "renewal-nags"}
+SCANS = {"renewals": "post-renewal-nags"}
 
 
 def _parse_now(value: str) -> datetime:

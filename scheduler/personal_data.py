@@ -1,5 +1,5 @@
-"""Daily: erase the contact details whose retention period has run out (UK GDPR), and make the
-channel posts of erased applications stop showing them."""
+"""The daily erasure job: erase the contact details whose retention period has run out (UK GDPR),
+and make the channel posts of erased applications stop showing them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from bot.domain.dates import local_date
 from bot.sending.context import Deps
 from bot.sending.posts import refresh_post
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
-from bot.services import ledger
-from bot.services.personal_data import erase_lapsed_contacts
+from bot.services import ledger, personal_data
 from models.db import transaction
 from models.tables import Application, LedgerState, ReminderLedger
 
@@ -22,11 +21,11 @@ log = logging.getLogger(__name__)
 POST_SCRUBBED = "post_scrubbed"
 
 
-async def erase_lapsed_contacts_job(deps: Deps, client: AsyncWebClient) -> list[int]:
-    """Safe to run twice: erased applications are marked and not picked up again."""
+async def erase_lapsed_contacts(deps: Deps, client: AsyncWebClient) -> list[int]:
+    """The job. Safe to run twice: erased applications are marked and not picked up again."""
     now = deps.clock.now()
     async with transaction(deps.sessions) as session:
-        erased = await erase_lapsed_contacts(
+        erased = await personal_data.erase_lapsed_contacts(
             session,
             now=now,
             today=local_date(now, deps.settings.timezone),

@@ -1,4 +1,4 @@
-"""The renewal-nag scan: each nag is posted exactly once per term, however often this runs.
+"""The renewal-nag job: each nag is posted exactly once per term, however often this runs.
 
 Exactly once comes from the reminder ledger (claim, post, mark sent; a claim never marked sent
 is retaken after its lease; a claim whose post Slack refused is released for the next scan).
@@ -69,10 +69,10 @@ class ScanReport:
         return "\n".join(self.lines())
 
 
-async def scan_renewal_nags(
+async def post_renewal_nags(
     deps: Deps, client: AsyncWebClient, now: datetime | None = None
 ) -> ScanReport:
-    """The scheduled job: post every renewal nag due at `now` (default: the clock's now)."""
+    """The job: post every renewal nag due at `now` (default: the clock's now)."""
     now = now or deps.clock.now()
     async with try_advisory_lock(deps.sessions, RENEWAL_SCAN_LOCK_KEY) as acquired:
         if not acquired:

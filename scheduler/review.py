@@ -151,10 +151,10 @@ async def _record_sent(
         reminders.record_sent(session, open_round, action, now, **detail)
 
 
-async def scan_review_reminders(
+async def send_review_reminders(
     deps: Deps, client: AsyncWebClient, now: datetime | None = None
 ) -> ReminderReport:
-    """Send whatever vote reminders and quorum warnings are due at `now` (default: the clock)."""
+    """The job: send the vote reminders and quorum warnings due at `now` (default: the clock)."""
     now = now or deps.clock.now()
     report = ReminderReport()
     async with deps.sessions() as session:
@@ -169,8 +169,3 @@ async def scan_review_reminders(
         if warning is not None:
             report.quorum_warnings.append(warning)
     return report
-
-
-async def run_review_reminders(deps: Deps, client: AsyncWebClient) -> None:
-    """The scheduled job."""
-    await scan_review_reminders(deps, client)
