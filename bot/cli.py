@@ -94,6 +94,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         try:
             await upgrade(engine)
+            # A fresh Deps: conversations the running bot holds back after a permanent refusal
+            # (bot/sending/slack_health.py) are tried at once here, so a fixed channel posts now.
             deps = Deps(settings=settings, sessions=make_session_factory(engine), clock=clock)
             client = make_client(deps)
             for job in wanted:

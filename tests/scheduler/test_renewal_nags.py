@@ -16,7 +16,7 @@ from bot.app import make_client
 from bot.sending.context import Deps
 from bot.services import ledger
 from bot.services.renewals import NAG_KIND
-from bot.standin import SlackStandIn, render_blocks_as_text
+from bot.standin import CHANNEL_ID, SlackStandIn, render_blocks_as_text
 from models.db import make_engine, make_session_factory, transaction
 from models.tables import AuditEntry, LedgerState, Membership, ReminderLedger
 from scheduler.renewals import post_due_renewal_nags, post_renewal_nags
@@ -41,6 +41,11 @@ def nags(standin: SlackStandIn) -> list[str]:
         render_blocks_as_text(m.text, m.blocks, users=standin.user_names())
         for m in standin.messages()
     ]
+
+
+def channel_posts(standin: SlackStandIn) -> list[object]:
+    """Every chat.postMessage to the working-group channel, accepted or not."""
+    return [c for c in standin.calls("chat.postMessage") if c.args["channel"] == CHANNEL_ID]
 
 
 def button_values(standin: SlackStandIn) -> list[str]:
@@ -215,19 +220,26 @@ async def test_an_approved_renewal_cancels_the_nags_still_to_come(
     assert len(standin.messages()) == 1
 
 
-async def test_when_slack_refuses_the_claim_is_released_and_the_next_scan_posts(
+async def test_a_permanent_refusal_is_retried_hourly_not_every_scan(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START)
     standin.fail_next("chat.postMessage", error="not_in_channel")
-    failed = await post_renewal_nags(deps, client, now=days_before_end(30))
+    refused_at = days_before_end(30)
+    failed = await post_renewal_nags(deps, client, now=refused_at)
     assert failed.sent == []
     assert [n.detail for n in failed.failed] == ["Slack refused: not_in_channel"]
     assert "not_in_channel" in caplog.text
     assert standin.messages() == []
     assert [r for r in await ledger_rows(deps) if r[1] == 30] == []  # released
 
-    retried = await post_renewal_nags(deps, client, now=days_before_end(30) + timedelta(hours=1))
+    # Within the hour the channel is left alone: no call to Slack, the report says why.
+    for minutes in (1, 15, 59):
+        held = await post_renewal_nags(deps, client, now=refused_at + timedelta(minutes=minutes))
+        assert held.sent == []
+        assert "held back" in held.failed[0].detail
+    assert len(channel_posts(standin)) == 1
+    retried = await post_renewal_nags(deps, client, now=refused_at + timedelta(hours=1))
     assert [n.offset_days for n in retried.sent] == [30]
     assert len(standin.messages()) == 1
 
