@@ -202,7 +202,9 @@ async def update_once(
 
     Unlike a post, the claim is given back on any failure, even one after which Slack may have
     acted: the update renders the same message from the database again, so doing it twice
-    shows nothing twice, and the next run simply does it again.
+    shows nothing twice, and the next run simply does it again. A permanent refusal is only
+    logged here: `update` knows its conversation, this function does not, and posts to the same
+    channel (`post_once`) hold it back and tell staff.
     """
     now = now or deps.clock.now()
     claim = await _claim(deps, key, now)
