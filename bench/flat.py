@@ -31,7 +31,7 @@ from bench.common import (
 )
 from bot.domain import ids
 from bot.standin import SignedSlackClient, SlackStandIn
-from scheduler.renewals import scan_renewal_nags
+from scheduler.renewals import post_renewal_nags
 
 MEMBERSHIPS = 400
 ROSTER = 25
@@ -113,7 +113,7 @@ async def measure_size(
                     )
 
                 async def scan() -> None:
-                    await scan_renewal_nags(bot.deps, bot.client, now=NOW)
+                    await post_renewal_nags(bot.deps, bot.client, now=NOW)
 
                 operations: dict[str, Callable[[], Awaitable[None]]] = dict(
                     zip(OPERATIONS, (click, status, home, scan), strict=True)

@@ -60,7 +60,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 # `sanctuary-bot scan NAME` -> the scheduler job it runs once (`all` runs every job).
-SCANS = {"renewals": "renewal-nags"}
+SCANS = {"renewals": "post-renewal-nags"}
 
 
 def _parse_now(value: str) -> datetime:
@@ -94,6 +94,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         try:
             await upgrade(engine)
+            # A fresh Deps: conversations the running bot holds back after a permanent refusal
+            # (bot/sending/slack_health.py) are tried at once here, so a fixed channel posts now.
             deps = Deps(settings=settings, sessions=make_session_factory(engine), clock=clock)
             client = make_client(deps)
             for job in wanted:

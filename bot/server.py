@@ -1,5 +1,6 @@
-"""HTTP mode: `POST /slack/events` for Slack, `GET /healthz` for load balancers, and the public
-register at `GET /network` (HTML) and `GET /network.json`."""
+"""HTTP mode: `POST /slack/events` for Slack, `GET /healthz` for load balancers (503 when the
+database does not answer or Slack refuses the bot's token), and the public register at
+`GET /network` (HTML) and `GET /network.json`."""
 
 from __future__ import annotations
 
@@ -57,6 +58,10 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:  # any database failure means "not healthy"; no details leak
         log.warning("Health check: the database is unavailable (%s)", type(error).__name__)
         return web.json_response({"ok": False, "database": "unavailable"}, status=503)
+    unreachable = deps.slack_health.unreachable
+    if unreachable is not None:
+        # Slack refuses the bot's token (invalid_auth, account_inactive): only the error code.
+        return web.json_response({"ok": False, "slack": unreachable}, status=503)
     return web.json_response({"ok": True})
 
 

@@ -1,4 +1,4 @@
-"""Daily housekeeping: forget Slack event ids long past any retry."""
+"""The daily event-id job: forget Slack event ids long past any retry."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 KEEP_EVENT_IDS = timedelta(days=7)
 
 
-async def forget_old_event_ids(sessions: SessionFactory, now: datetime) -> int:
+async def forget_event_ids_before(sessions: SessionFactory, now: datetime) -> int:
     """Delete event ids received before `now - KEEP_EVENT_IDS`; how many went."""
     async with transaction(sessions) as session:
         result = await session.exec(
@@ -27,8 +27,9 @@ async def forget_old_event_ids(sessions: SessionFactory, now: datetime) -> int:
         return int(result.rowcount or 0)
 
 
-async def housekeeping_job(deps: Deps, client: AsyncWebClient) -> int:
-    forgotten = await forget_old_event_ids(deps.sessions, deps.clock.now())
+async def forget_old_event_ids(deps: Deps, client: AsyncWebClient) -> int:
+    """The job: forget the event ids past any retry; how many went."""
+    forgotten = await forget_event_ids_before(deps.sessions, deps.clock.now())
     if forgotten:
         log.info("Forgot %d Slack event id(s) older than %s", forgotten, KEEP_EVENT_IDS)
     return forgotten

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sending.context import Deps
-from scheduler.housekeeping import housekeeping_job
-from scheduler.personal_data import erase_lapsed_contacts_job
+from scheduler.housekeeping import forget_old_event_ids
+from scheduler.personal_data import erase_lapsed_contacts
 from scheduler.posting import post_pending_applications
-from scheduler.renewals import scan_renewal_nags
-from scheduler.review import run_review_reminders
+from scheduler.renewals import post_renewal_nags
+from scheduler.review import send_review_reminders
 
 JobFunction = Callable[[Deps, AsyncWebClient], Awaitable[object]]
 
@@ -30,36 +30,39 @@ class Job:
     run_at_start: bool = False
 
 
+# Each job's id is its function's name, and its description a sentence starting with that verb.
 JOBS: list[Job] = [
     Job(
         id="post-pending-applications",
         run=post_pending_applications,
         every_seconds=60,
-        description="Post applications (and new rounds) that Slack refused earlier",
+        description="Post the applications, new rounds and decisions that Slack refused earlier.",
     ),
     Job(
-        id="renewal-nags",
-        run=scan_renewal_nags,
+        id="post-renewal-nags",
+        run=post_renewal_nags,
         every_seconds=3600,
-        description="Post the renewal nags that are due (90, 30, 7 days and on the last day)",
+        description="Post the renewal nags that are due (by default 90, 30 and 7 days before a "
+        "term ends, and on its last day).",
         run_at_start=True,
     ),
     Job(
         id="erase-lapsed-contacts",
-        run=erase_lapsed_contacts_job,
+        run=erase_lapsed_contacts,
         every_seconds=24 * 60 * 60,
-        description="erase contact details kept longer than the retention period",
+        description="Erase the contact details kept longer than the retention period, and "
+        "re-render their posts without them.",
     ),
     Job(
-        id="review-reminders",
-        run=run_review_reminders,
+        id="send-review-reminders",
+        run=send_review_reminders,
         every_seconds=15 * 60,
-        description="vote reminders and quorum warnings before review deadlines",
+        description="Send the vote reminders and quorum warnings due before review deadlines.",
     ),
     Job(
-        id="housekeeping",
-        run=housekeeping_job,
+        id="forget-old-event-ids",
+        run=forget_old_event_ids,
         every_seconds=24 * 60 * 60,
-        description="forget Slack event ids long past any retry",
+        description="Forget the Slack event ids received too long ago to be retried.",
     ),
 ]

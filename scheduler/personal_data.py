@@ -1,8 +1,9 @@
-"""Daily: erase the contact details whose retention period has run out (UK GDPR), and make the
-channel posts of erased applications stop showing them."""
+"""The daily erasure job: erase the contact details whose retention period has run out (UK GDPR),
+and make the channel posts of erased applications stop showing them."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,10 +11,9 @@ from sqlmodel import col, select
 
 from bot.domain.dates import local_date
 from bot.sending.context import Deps
+from bot.sending.once import Key, update_once
 from bot.sending.posts import refresh_post
-from bot.sending.slack_errors import SLACK_FAILURES, error_code
-from bot.services import ledger
-from bot.services.personal_data import erase_lapsed_contacts
+from bot.services import personal_data
 from models.db import transaction
 from models.tables import Application, LedgerState, ReminderLedger
 
@@ -22,11 +22,11 @@ log = logging.getLogger(__name__)
 POST_SCRUBBED = "post_scrubbed"
 
 
-async def erase_lapsed_contacts_job(deps: Deps, client: AsyncWebClient) -> list[int]:
-    """Safe to run twice: erased applications are marked and not picked up again."""
+async def erase_lapsed_contacts(deps: Deps, client: AsyncWebClient) -> list[int]:
+    """The job. Safe to run twice: erased applications are marked and not picked up again."""
     now = deps.clock.now()
     async with transaction(deps.sessions) as session:
-        erased = await erase_lapsed_contacts(
+        erased = await personal_data.erase_lapsed_contacts(
             session,
             now=now,
             today=local_date(now, deps.settings.timezone),
@@ -59,18 +59,9 @@ async def scrub_erased_posts(deps: Deps, client: AsyncWebClient) -> list[int]:
     done: list[int] = []
     for application_id in due:
         assert application_id is not None
-        now = deps.clock.now()
-        claim = await ledger.claim(
-            deps.sessions, kind=POST_SCRUBBED, subject_id=application_id, offset_days=0, now=now
-        )
-        if claim is None:
-            continue
-        try:
-            await refresh_post(deps, client, application_id)
-        except SLACK_FAILURES as error:
-            log.warning("Could not scrub the post of #%s: %s", application_id, error_code(error))
-            await ledger.release(deps.sessions, claim)
-            continue
-        await ledger.mark_sent(deps.sessions, claim, now)
-        done.append(application_id)
+        key = Key(POST_SCRUBBED, subject_id=application_id)
+        scrub = functools.partial(refresh_post, deps, client, application_id)
+        # An idempotent re-render: update_once gives the claim back on any failure.
+        if (await update_once(deps, client, key, scrub)).ok:
+            done.append(application_id)
     return done

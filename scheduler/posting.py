@@ -1,4 +1,5 @@
-"""Posting what Slack refused earlier: applications never posted, rounds never announced."""
+"""Posting what Slack refused earlier: applications never posted, rounds never announced,
+decisions never announced. Each goes exactly once, through `bot.sending.once`."""
 
 from __future__ import annotations
 
@@ -8,22 +9,30 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.escape import mrkdwn, truncate
 from bot.sending.context import Deps
+from bot.sending.once import Key, Message, post_once
 from bot.sending.posts import (
+    PostResult,
     announce_decision,
     refresh_post,
-    tell,
     try_post_application,
     try_post_round,
 )
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.applications import load_view
-from bot.services.posting import pending_decision_announcements, pending_rounds
+from bot.services.posting import (
+    POSTED_NOTICE,
+    pending_decision_announcements,
+    pending_rounds,
+)
 
 log = logging.getLogger(__name__)
 
 
 async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
-    """Post every application (or new round) still waiting; each exactly once. How many posted."""
+    """Post every application (or new round, or decision) still waiting; each exactly once.
+
+    How many were posted. Whoever registered an application is told, once, when it is posted.
+    """
     async with deps.sessions() as session:
         pending = await pending_rounds(session)
     posted = 0
@@ -34,19 +43,9 @@ async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
             result = await try_post_round(
                 deps, client, application_id, number, record_failure=False
             )
-        if not result.posted:
-            continue
-        posted += 1
-        async with deps.sessions() as session:
-            view = await load_view(session, application_id)
-        name = mrkdwn(truncate(view.council.name, 150))
-        where = f": <{result.permalink}|see the post>" if result.permalink else "."
-        what = "Application" if number == 1 else f"Round {number} of application"
-        await tell(
-            client,
-            view.application.registered_by,
-            f"{what} #{application_id} ({name}) is now posted to the working group{where}",
-        )
+        if result.posted:
+            posted += 1
+            await _tell_it_is_posted(deps, client, application_id, number, result)
     async with deps.sessions() as session:
         decisions = await pending_decision_announcements(session)
     for application_id, round in decisions:
@@ -57,3 +56,17 @@ async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
             except SLACK_FAILURES as error:
                 log.warning("Could not re-render #%s: %s", application_id, error_code(error))
     return posted
+
+
+async def _tell_it_is_posted(
+    deps: Deps, client: AsyncWebClient, application_id: int, number: int, result: PostResult
+) -> None:
+    async with deps.sessions() as session:
+        view = await load_view(session, application_id)
+    name = mrkdwn(truncate(view.council.name, 150))
+    where = f": <{result.permalink}|see the post>" if result.permalink else "."
+    what = "Application" if number == 1 else f"Round {number} of application"
+    registered_by = view.application.registered_by
+    text = f"{what} #{application_id} ({name}) is now posted to the working group{where}"
+    key = Key(POSTED_NOTICE, subject_id=application_id, round=number, recipient=registered_by)
+    await post_once(deps, client, key, Message(channel=registered_by, text=text))

@@ -1,8 +1,7 @@
-"""The renewal-nag scan: each nag is posted exactly once per term, however often this runs.
+"""The renewal-nag job: each nag is posted exactly once per term, however often this runs.
 
-Exactly once comes from the reminder ledger (claim, post, mark sent; a claim never marked sent
-is retaken after its lease; a claim whose post Slack refused is released for the next scan).
-On PostgreSQL an advisory lock lets only one instance scan at a time, which merely saves work.
+Exactly once comes from `bot.sending.once` (the reminder ledger: claim, post, mark sent). On
+PostgreSQL an advisory lock lets only one instance scan at a time, which merely saves work.
 """
 
 from __future__ import annotations
@@ -11,14 +10,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.renewals import build_renewal_nag
 from bot.domain.dates import local_date
 from bot.sending.context import Deps
-from bot.services import ledger, renewals
+from bot.sending.once import Delivery, Key, Message, Sent, Status, post_once
+from bot.services import renewals
 from models.locks import RENEWAL_SCAN_LOCK_KEY, try_advisory_lock
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ class ScanReport:
         for item in self.failed:
             out.append(
                 f"  FAILED the {item.offset_days}-day nag for {item.council_name} "
-                f"(membership {item.membership_id}): {item.detail}; the next scan retries"
+                f"(membership {item.membership_id}): {item.detail}"
             )
         if len(out) == 1:
             out.append("  nothing due.")
@@ -69,10 +68,10 @@ class ScanReport:
         return "\n".join(self.lines())
 
 
-async def scan_renewal_nags(
+async def post_renewal_nags(
     deps: Deps, client: AsyncWebClient, now: datetime | None = None
 ) -> ScanReport:
-    """The scheduled job: post every renewal nag due at `now` (default: the clock's now)."""
+    """The job: post every renewal nag due at `now` (default: the clock's now)."""
     now = now or deps.clock.now()
     async with try_advisory_lock(deps.sessions, RENEWAL_SCAN_LOCK_KEY) as acquired:
         if not acquired:
@@ -121,61 +120,56 @@ async def post_due_renewal_nags(
                 )
         if (subject.membership_id, plan.send) in settled:
             continue
-        ledger_id = await renewals.claim_nag(deps.sessions, subject, plan.send, now)
-        if ledger_id is None:
-            continue  # sent already, or another instance is posting it right now
-        if await renewals.is_renewed(deps.sessions, subject.membership_id):
-            # Renewed between our query and the claim: nothing to nag about.
-            await ledger.release(deps.sessions, ledger_id)
-            continue
-        text, blocks = build_renewal_nag(
-            council_name=subject.council_name,
-            ends_on=subject.membership.ends_on,
-            today=today,
-            offset_days=plan.send,
-            registered_by=subject.registered_by,
-            membership_id=subject.membership_id,
-        )
-        try:
-            response = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error)
-            await _give_back(deps, ledger_id, subject, plan.send, reason)
-            report.failed.append(_with_detail(outcome, f"Slack refused: {reason}"))
-            continue
-        except (aiohttp.ClientError, TimeoutError) as error:
-            # Slack may have posted it: keep the claim; after its lease the next scan may retry.
-            reason = f"{type(error).__name__}: {error}"
-            log.warning("Renewal nag for %s: %s", subject.council_name, reason)
-            report.failed.append(_with_detail(outcome, f"Slack unreachable: {reason}"))
-            continue
-        ts = response.get("ts")
-        await renewals.record_nag_sent(
-            deps.sessions,
-            ledger_id=ledger_id,
-            subject=subject,
-            offset_days=plan.send,
-            now=now,
-            channel=channel,
-            ts=ts if isinstance(ts, str) else None,
-        )
-        report.sent.append(outcome)
+        delivery = await _post_nag(deps, client, subject, plan.send, today, now, channel)
+        if delivery.ok:
+            report.sent.append(outcome)
+        elif delivery.status in (Status.FAILED, Status.HELD_BACK):
+            report.failed.append(_with_detail(outcome, _failure(delivery)))
     if report.sent or report.skipped or report.failed:
         log.info("%s", report)
     return report
 
 
-async def _give_back(
-    deps: Deps, ledger_id: int, subject: renewals.NagSubject, offset: int, reason: str
-) -> None:
-    await ledger.release(deps.sessions, ledger_id)
-    log.warning(
-        "Renewal nag (%s days) for %s (membership %s) not posted: %s; the next scan retries",
-        offset,
-        subject.council_name,
-        subject.membership_id,
-        reason,
-    )
+async def _post_nag(
+    deps: Deps,
+    client: AsyncWebClient,
+    subject: renewals.NagSubject,
+    offset: int,
+    today: date,
+    now: datetime,
+    channel: str,
+) -> Delivery:
+    """Post one nag exactly once (`post_once`); nothing if the term was renewed meanwhile."""
+
+    async def render() -> Message | None:
+        if await renewals.is_renewed(deps.sessions, subject.membership_id):
+            return None  # renewed between the scan's query and the claim: nothing to nag about
+        text, blocks = build_renewal_nag(
+            council_name=subject.council_name,
+            ends_on=subject.membership.ends_on,
+            today=today,
+            offset_days=offset,
+            registered_by=subject.registered_by,
+            membership_id=subject.membership_id,
+        )
+        return Message(channel=channel, text=text, blocks=blocks)
+
+    async def record(session: AsyncSession, sent: Sent) -> None:
+        renewals.record_nag_sent(
+            session, subject=subject, offset_days=offset, now=now, channel=channel, ts=sent.ts
+        )
+
+    key = Key(renewals.NAG_KIND, subject_id=subject.membership_id, offset_days=offset)
+    return await post_once(deps, client, key, render, record, now=now)
+
+
+def _failure(delivery: Delivery) -> str:
+    """The report's words for a nag not posted; the next scan retries it."""
+    if delivery.status is Status.HELD_BACK:
+        return f"held back: Slack refused earlier ({delivery.error_code}); tried again hourly"
+    if delivery.claim_released:
+        return f"Slack refused: {delivery.error_code}"
+    return f"Slack may have posted it ({delivery.error_code}); tried again after the claim's lease"
 
 
 def _with_detail(outcome: NagOutcome, detail: str) -> NagOutcome:

@@ -8,7 +8,7 @@ from sqlmodel import col, or_, select
 
 from bot.demo.story import STAFF_ID, Story
 from models.tables import Council, Membership
-from scheduler.renewals import scan_renewal_nags
+from scheduler.renewals import post_renewal_nags
 
 
 async def newest_membership(story: Story) -> tuple[Membership, str]:
@@ -54,7 +54,7 @@ async def renewals_chapter(story: Story) -> None:
         "The hourly renewal scan runs."
     )
     before = len(story.slack.messages())
-    report = await scan_renewal_nags(story.runtime.deps, story.runtime.client)
+    report = await post_renewal_nags(story.runtime.deps, story.runtime.client)
     if not report.sent or len(story.slack.messages()) <= before:
         raise RuntimeError(f"the renewal scan posted no nag:\n{report}")
     story.show_channel("The working-group channel: the renewal nag")

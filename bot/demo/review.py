@@ -20,7 +20,7 @@ from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, build_message_event
 from bot.standin.server import Message
 from models.tables import Comment
-from scheduler.review import scan_review_reminders
+from scheduler.review import send_review_reminders
 
 AMIRA, YONAS, PATEL = "U0DEMOLIV1", "U0DEMOLIV2", "U0DEMOCLR1"
 GARETH, RUTH, JOE, HELEN = "U0DEMOOFF1", "U0DEMOGRP1", "U0DEMONAT1", "U0DEMOTRU1"
@@ -143,7 +143,7 @@ async def reminders_chapter(story: Story) -> None:
     story.clock.set(deadline - timedelta(days=3))
     story.chapter("Three days before the deadline, the bot nudges those who have not voted")
     deps, client = story.runtime.deps, story.runtime.client
-    report = await scan_review_reminders(deps, client)
+    report = await send_review_reminders(deps, client)
     story.say(
         "Direct messages to: "
         + ", ".join(_name(user) for _, user, _ in report.vote_reminders)
@@ -153,11 +153,11 @@ async def reminders_chapter(story: Story) -> None:
         c for c in reversed(story.slack.calls("chat.postMessage")) if c.args["channel"] == AMIRA
     )
     story.show_private(_name(AMIRA), str(dm.args["text"]), None)
-    again = await scan_review_reminders(deps, client)
+    again = await send_review_reminders(deps, client)
     story.say(f"The next scan sends {len(again.vote_reminders)} more.")
     story.clock.set(deadline - timedelta(days=2))
     story.chapter("Two days before, quorum is still missing: the channel is told")
-    await scan_review_reminders(deps, client)
+    await send_review_reminders(deps, client)
     ts, _ = _the_post(story)
     warning = story.slack.thread(CHANNEL_ID, ts)[-1]
     story.show_private("the channel", warning.text, None)

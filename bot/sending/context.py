@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.sending.coalesce import Coalescer
+from bot.sending.slack_health import SlackHealth
 from models.db import SessionFactory
 
 
@@ -19,3 +20,5 @@ class Deps:
     clock: Clock
     # This process's in-flight Slack updates (one per post at a time).
     post_updates: Coalescer = field(default_factory=Coalescer)
+    # What Slack refused this process (bot/sending/slack_health.py); a new process starts clean.
+    slack_health: SlackHealth = field(default_factory=SlackHealth)

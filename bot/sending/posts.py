@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.application import build_application_message
 from bot.blocks.review import build_decision_announcement
@@ -16,8 +17,9 @@ from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
-from bot.sending.slack_errors import SLACK_FAILURES, error_code, explain, surely_not_sent
-from bot.services import audit, ledger
+from bot.sending.once import Delivery, Key, Message, Record, Sent, Status, post_once
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
+from bot.services import audit
 from bot.services.applications import load_view
 from bot.services.posting import POST_APPLICATION, POST_DECISION, POST_ROUND, mark_posted
 from models.db import transaction
@@ -82,21 +84,12 @@ async def _permalink(client: AsyncWebClient, channel: str, ts: str) -> str | Non
     return link if isinstance(link, str) else None
 
 
-async def _failed(
-    deps: Deps,
-    ledger_id: int,
-    application_id: int,
-    number: int,
-    error: BaseException,
-    *,
-    actor: str,
-    record: bool,
+async def _not_posted(
+    deps: Deps, delivery: Delivery, application_id: int, number: int, *, actor: str, record: bool
 ) -> PostResult:
-    code = error_code(error)
-    advice = explain(error)
-    log.warning("Posting application #%s round %s failed: %s", application_id, number, code)
-    if surely_not_sent(error):
-        await ledger.release(deps.sessions, ledger_id)
+    """The PostResult of a post that did not happen; Slack's failures audited if `record`."""
+    if delivery.status in (Status.TAKEN, Status.NOT_NEEDED):
+        return PostResult(posted=False, busy=True)
     if record:
         async with transaction(deps.sessions) as session:
             application = await session.get(Application, application_id)
@@ -108,10 +101,29 @@ async def _failed(
                 council_id=application.council_id if application else None,
                 application_id=application_id,
                 round=number,
-                error=code,
-                advice=advice,
+                error=delivery.error_code,
+                advice=delivery.advice,
             )
-    return PostResult(posted=False, advice=advice, error_code=code)
+    return PostResult(posted=False, advice=delivery.advice, error_code=delivery.error_code)
+
+
+def _record_posted(deps: Deps, application_id: int, number: int, actor: str) -> Record:
+    """Store where round `number` was posted (its deadline runs from then); run by `post_once`
+    in the transaction that marks the post sent."""
+
+    async def record(session: AsyncSession, sent: Sent) -> None:
+        await mark_posted(
+            session,
+            application_id=application_id,
+            number=number,
+            channel=sent.channel,
+            ts=sent.ts,
+            now=sent.at,
+            review_days=deps.settings.rules.review_days,
+            actor=actor,
+        )
+
+    return record
 
 
 async def try_post_application(
@@ -122,63 +134,45 @@ async def try_post_application(
     actor: str = "system",
     record_failure: bool = True,
 ) -> PostResult:
-    """Post a registered application to the working-group channel, exactly once.
+    """Post a registered application to the working-group channel, exactly once (`post_once`).
 
-    The post is claimed in the ledger first, so that two runs (or instances) never both post.
-    On a Slack failure the claim is released for the retry job, and (if `record_failure`)
-    `application.post_failed` is audited.
+    On a Slack failure the retry job (scheduler/posting.py) posts it later, and (if
+    `record_failure`) `application.post_failed` is audited.
     """
     channel = deps.settings.channel
     if channel is None:
         return PostResult(posted=False, advice="SANCTUARY_CHANNEL is not set.")
     now = deps.clock.now()
-    ledger_id = await ledger.claim(
-        deps.sessions,
-        kind=POST_APPLICATION,
-        subject_id=application_id,
-        offset_days=0,
-        round=1,
-        now=now,
-    )
-    if ledger_id is None:
-        return PostResult(posted=False, busy=True)
-    async with deps.sessions() as session:
-        view = await load_view(session, application_id)
-    application = view.application
-    if application.message_ts is not None or application.status != ApplicationStatus.UNDER_REVIEW:
-        # Posted already, or withdrawn before it ever reached the channel.
-        await ledger.release(deps.sessions, ledger_id)
-        return PostResult(posted=False, busy=True)
     deadline = now + timedelta(days=deps.settings.rules.review_days)
-    if view.round is not None:
-        # Render with the deadline the round will have once Slack accepts the post.
-        shown = view.round.model_copy(update={"posted_at": now, "deadline_at": deadline})
-        view = replace(view, round=shown)
-    text, blocks = build_application_message(
-        view, rules=deps.settings.rules, timezone=deps.settings.timezone
-    )
-    try:
-        answer = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except SLACK_FAILURES as error:
-        return await _failed(
-            deps, ledger_id, application_id, 1, error, actor=actor, record=record_failure
+
+    async def render() -> Message | None:
+        async with deps.sessions() as session:
+            view = await load_view(session, application_id)
+        application = view.application
+        if (
+            application.message_ts is not None
+            or application.status != ApplicationStatus.UNDER_REVIEW
+        ):
+            return None  # posted already, or withdrawn before it ever reached the channel
+        if view.round is not None:
+            # Render with the deadline the round will have once Slack accepts the post.
+            shown = view.round.model_copy(update={"posted_at": now, "deadline_at": deadline})
+            view = replace(view, round=shown)
+        text, blocks = build_application_message(
+            view, rules=deps.settings.rules, timezone=deps.settings.timezone
         )
-    ts = str(answer["ts"])
-    posted_channel = str(answer.get("channel") or channel)
-    async with transaction(deps.sessions) as session:
-        await mark_posted(
-            session,
-            application_id=application_id,
-            number=1,
-            channel=posted_channel,
-            ts=ts,
-            now=now,
-            review_days=deps.settings.rules.review_days,
-            ledger_id=ledger_id,
-            actor=actor,
+        return Message(channel=channel, text=text, blocks=blocks)
+
+    key = Key(POST_APPLICATION, subject_id=application_id, round=1)
+    record = _record_posted(deps, application_id, 1, actor)
+    delivery = await post_once(deps, client, key, render, record, now=now)
+    if delivery.sent is None:
+        return await _not_posted(
+            deps, delivery, application_id, 1, actor=actor, record=record_failure
         )
     await refresh_everyones_home(deps, client)
-    return PostResult(posted=True, permalink=await _permalink(client, posted_channel, ts))
+    permalink = await _permalink(client, delivery.sent.channel, delivery.sent.ts)
+    return PostResult(posted=True, permalink=permalink)
 
 
 async def try_post_round(
@@ -192,45 +186,25 @@ async def try_post_round(
     record_failure: bool = True,
 ) -> PostResult:
     """Announce round `number` in the application's thread (exactly once); re-render the post."""
-    now = deps.clock.now()
-    async with deps.sessions() as session:
-        application = await session.get(Application, application_id)
-    if application is None or application.channel is None or application.message_ts is None:
-        return PostResult(posted=False, busy=True)
-    ledger_id = await ledger.claim(
-        deps.sessions,
-        kind=POST_ROUND,
-        subject_id=application_id,
-        offset_days=0,
-        round=number,
-        now=now,
-    )
-    if ledger_id is None:
-        return PostResult(posted=False, busy=True)
     text = f"Round {number} opened: evidence updated"
     if what_changed:
         text += f" — {mrkdwn(truncate(what_changed, 500))}"
     days = deps.settings.rules.review_days
     text += f". Please review and vote again; the deadline is {days} days from now."
-    try:
-        answer = await client.chat_postMessage(
-            channel=application.channel, thread_ts=application.message_ts, text=text
-        )
-    except SLACK_FAILURES as error:
-        return await _failed(
-            deps, ledger_id, application_id, number, error, actor=actor, record=record_failure
-        )
-    async with transaction(deps.sessions) as session:
-        await mark_posted(
-            session,
-            application_id=application_id,
-            number=number,
-            channel=application.channel,
-            ts=str(answer["ts"]),
-            now=now,
-            review_days=deps.settings.rules.review_days,
-            ledger_id=ledger_id,
-            actor=actor,
+
+    async def render() -> Message | None:
+        async with deps.sessions() as session:
+            application = await session.get(Application, application_id)
+        if application is None or application.channel is None or application.message_ts is None:
+            return None
+        return Message(channel=application.channel, thread_ts=application.message_ts, text=text)
+
+    key = Key(POST_ROUND, subject_id=application_id, round=number)
+    record = _record_posted(deps, application_id, number, actor)
+    delivery = await post_once(deps, client, key, render, record)
+    if not delivery.ok:
+        return await _not_posted(
+            deps, delivery, application_id, number, actor=actor, record=record_failure
         )
     try:
         await refresh_post(deps, client, application_id)
@@ -266,49 +240,39 @@ async def tell(
 async def announce_decision(
     deps: Deps, client: AsyncWebClient, application_id: int, round: int
 ) -> PostResult:
-    """Announce a round's decision in the application's thread, exactly once.
+    """Announce a round's decision in the application's thread, exactly once (`post_once`).
 
-    Claimed in the ledger first; if Slack refuses, the claim is given back and the retry job
-    (scheduler/posting.py) announces it later.
+    If Slack refuses, the retry job (scheduler/posting.py) announces it later.
     """
-    claim = await ledger.claim(
-        deps.sessions,
-        kind=POST_DECISION,
-        subject_id=application_id,
-        round=round,
-        offset_days=0,
-        now=deps.clock.now(),
-    )
-    if claim is None:
-        return PostResult(posted=False, busy=True)
-    async with deps.sessions() as session:
-        view = await load_view(session, application_id)
-        membership = (
-            await session.exec(
-                select(Membership).where(Membership.application_id == application_id)
-            )
-        ).first()
-    decision = next((d for d in view.decisions if d.round == round), None)
-    application = view.application
-    if decision is None or application.channel is None or application.message_ts is None:
-        await ledger.release(deps.sessions, claim)
-        return PostResult(posted=False, busy=True)
-    text, blocks = build_decision_announcement(
-        council=view.council.name,
-        round=round,
-        outcome=Outcome(decision.outcome),
-        rationale=decision.rationale,
-        decided_by=decision.decided_by,
-        without_quorum_reason=decision.without_quorum_reason,
-        membership_until=day(membership.ends_on) if membership is not None else None,
-    )
-    try:
-        await client.chat_postMessage(
+
+    async def render() -> Message | None:
+        async with deps.sessions() as session:
+            view = await load_view(session, application_id)
+            membership = (
+                await session.exec(
+                    select(Membership).where(Membership.application_id == application_id)
+                )
+            ).first()
+        decision = next((d for d in view.decisions if d.round == round), None)
+        application = view.application
+        if decision is None or application.channel is None or application.message_ts is None:
+            return None
+        text, blocks = build_decision_announcement(
+            council=view.council.name,
+            round=round,
+            outcome=Outcome(decision.outcome),
+            rationale=decision.rationale,
+            decided_by=decision.decided_by,
+            without_quorum_reason=decision.without_quorum_reason,
+            membership_until=day(membership.ends_on) if membership is not None else None,
+        )
+        return Message(
             channel=application.channel, thread_ts=application.message_ts, text=text, blocks=blocks
         )
-    except SLACK_FAILURES as error:
-        if surely_not_sent(error):
-            await ledger.release(deps.sessions, claim)
-        return PostResult(posted=False, advice=explain(error), error_code=error_code(error))
-    await ledger.mark_sent(deps.sessions, claim, deps.clock.now())
-    return PostResult(posted=True)
+
+    delivery = await post_once(
+        deps, client, Key(POST_DECISION, subject_id=application_id, round=round), render
+    )
+    if delivery.status in (Status.TAKEN, Status.NOT_NEEDED):
+        return PostResult(posted=False, busy=True)
+    return PostResult(posted=delivery.ok, advice=delivery.advice, error_code=delivery.error_code)

@@ -59,7 +59,11 @@ def error_code(error: BaseException) -> str:
 
 def explain(error: BaseException) -> str:
     """What went wrong and what to do, in a sentence (no trailing full stop needed)."""
-    code = error_code(error)
+    return explain_code(error_code(error))
+
+
+def explain_code(code: str) -> str:
+    """`explain` for a failure already reduced to its `error_code`."""
     if code in _ADVICE:
         return f"Slack said `{code}`: {_ADVICE[code]}"
     if code.startswith("http_5"):
@@ -97,9 +101,29 @@ def post_not_updated(error: BaseException) -> str:
 
 
 def surely_not_sent(error: BaseException) -> bool:
-    """Whether Slack certainly did not act: it answered with an error.
+    """Whether Slack certainly did not act: Slack itself answered `ok: false` with an error.
 
-    After a time-out or a dropped connection Slack may well have posted, so an exactly-once
-    claim is then kept until its lease runs out (a retry comes later) rather than given back.
+    That includes a 429 `ratelimited`. It excludes a time-out, a dropped connection and an HTTP
+    5xx without Slack's own error body (a 502 or 504 from a gateway can follow a post that went
+    through), and Slack's own `internal_error`/`fatal_error` (its documentation warns that part
+    of the operation may have succeeded). After those an exactly-once claim is kept until its
+    lease runs out (a retry comes later) rather than given back.
     """
-    return isinstance(error, SlackApiError)
+    if not isinstance(error, SlackApiError):
+        return False
+    data = getattr(error.response, "data", None)
+    if not isinstance(data, dict) or data.get("ok") is not False:
+        return False
+    code = data.get("error")
+    return isinstance(code, str) and code not in _MAYBE_ACTED
+
+
+# Slack's own errors after which the call may have partly succeeded.
+_MAYBE_ACTED = frozenset({"internal_error", "fatal_error"})
+
+# Refusals that will not go away by themselves: someone has to invite the bot, fix the channel
+# setting or unarchive the channel. Retried rarely, and staff are told.
+PERMANENT_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+# The bot cannot reach Slack at all: nothing it sends will arrive until the token is fixed.
+CANNOT_REACH_SLACK = frozenset({"invalid_auth", "account_inactive"})

@@ -2,7 +2,8 @@
 
 A reminder is claimed with an INSERT under a unique key and committed before it is sent; after
 sending it is marked sent. A claim never marked sent (the bot died in between) may be taken
-again once its lease has run out.
+again once its lease has run out. Messages go through `bot.sending.once`, the one place that
+runs this sequence around a Slack call.
 """
 
 from __future__ import annotations

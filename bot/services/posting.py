@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,8 +17,11 @@ from models.tables import (
     ReviewRound,
 )
 
+# Ledger kinds of the messages about an application, each sent exactly once.
 POST_APPLICATION = "post_application"
 POST_ROUND = "post_round"
+POST_DECISION = "post_decision"
+POSTED_NOTICE = "posted_notice"  # "now posted" DM to whoever registered it, after a late post
 
 
 async def pending_rounds(session: AsyncSession) -> list[tuple[int, int]]:
@@ -46,10 +48,12 @@ async def mark_posted(
     ts: str,
     now: datetime,
     review_days: int,
-    ledger_id: int,
     actor: str,
 ) -> ReviewRound:
-    """Store where the round's message is; its deadline runs from now. One unit with the ledger."""
+    """Store where the round's message is; its deadline runs from now.
+
+    Called in the transaction that marks the post sent in the ledger (bot/sending/once.py).
+    """
     application = await session.get(Application, application_id)
     assert application is not None
     if number == 1:
@@ -67,11 +71,6 @@ async def mark_posted(
     review_round.message_ts = ts
     review_round.deadline_at = now + timedelta(days=review_days)
     session.add(review_round)
-    await session.exec(
-        update(ReminderLedger)
-        .where(col(ReminderLedger.id) == ledger_id)
-        .values(state=LedgerState.SENT, sent_at=now)
-    )
     audit.record(
         session,
         at=now,
@@ -86,9 +85,6 @@ async def mark_posted(
     )
     await session.flush()
     return review_round
-
-
-POST_DECISION = "post_decision"
 
 
 async def pending_decision_announcements(session: AsyncSession) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -122,41 +123,17 @@ async def is_renewed(sessions: SessionFactory, membership_id: int) -> bool:
         return membership is None or membership.renewed_by_id is not None
 
 
-async def claim_nag(
-    sessions: SessionFactory, subject: NagSubject, offset_days: int, now: datetime
-) -> int | None:
-    """Claim the nag in the ledger; its ledger id if this caller should post it."""
-    return await ledger.claim(
-        sessions, kind=NAG_KIND, subject_id=subject.membership_id, offset_days=offset_days, now=now
-    )
-
-
-async def record_nag_sent(
-    sessions: SessionFactory,
+def record_nag_sent(
+    session: AsyncSession,
     *,
-    ledger_id: int,
     subject: NagSubject,
     offset_days: int,
     now: datetime,
     channel: str,
     ts: str | None,
 ) -> None:
-    """Mark the claimed nag sent, with its audit entry, in one transaction."""
-    async with transaction(sessions) as session:
-        await ledger.mark_sent_in(session, ledger_id, now)
-        audit.record(
-            session,
-            at=now,
-            actor="system",
-            action="renewal.nag_sent",
-            council_id=subject.membership.council_id,
-            application_id=subject.membership.application_id,
-            membership_id=subject.membership_id,
-            offset_days=offset_days,
-            ends_on=subject.membership.ends_on,
-            channel=channel,
-            ts=ts,
-        )
+    """Audit the nag as posted, in the transaction that marks it sent in the ledger."""
+    _audit_nag(session, "renewal.nag_sent", subject, offset_days, now, channel=channel, ts=ts)
 
 
 async def record_nag_skipped(
@@ -178,19 +155,31 @@ async def record_nag_skipped(
             note=f"superseded by the {superseded_by}-day nag (it was not posted when due)",
         )
         if recorded:
-            audit.record(
-                session,
-                at=now,
-                actor="system",
-                action="renewal.nag_skipped",
-                council_id=subject.membership.council_id,
-                application_id=subject.membership.application_id,
-                membership_id=subject.membership_id,
-                offset_days=offset_days,
-                superseded_by=superseded_by,
-                ends_on=subject.membership.ends_on,
-            )
+            skipped = "renewal.nag_skipped"
+            _audit_nag(session, skipped, subject, offset_days, now, superseded_by=superseded_by)
         return recorded
+
+
+def _audit_nag(
+    session: AsyncSession,
+    action: str,
+    subject: NagSubject,
+    offset_days: int,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor="system",
+        action=action,
+        council_id=subject.membership.council_id,
+        application_id=subject.membership.application_id,
+        membership_id=subject.membership_id,
+        offset_days=offset_days,
+        ends_on=subject.membership.ends_on,
+        **detail,
+    )
 
 
 # ---- /sanctuary renewals ----------------------------------------------------------------------

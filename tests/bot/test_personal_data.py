@@ -26,7 +26,7 @@ from models.tables import (
     Vote,
 )
 from scheduler.jobs import JOBS
-from scheduler.personal_data import erase_lapsed_contacts_job
+from scheduler.personal_data import erase_lapsed_contacts
 from tests import factories
 from tests.network_data import membership
 
@@ -77,9 +77,9 @@ async def test_job_erases_contacts_only_after_the_retention_period(
             assert council is not None
             await membership(session, council, ends - timedelta(days=1095), ends, at=now)
     assert "erase-lapsed-contacts" in {job.id for job in JOBS}
-    erased = await erase_lapsed_contacts_job(deps, client)
+    erased = await erase_lapsed_contacts(deps, client)
     assert sorted(erased) == sorted([ids["lapsed_long"], ids["declined_old"]])
-    assert await erase_lapsed_contacts_job(deps, client) == []
+    assert await erase_lapsed_contacts(deps, client) == []
     async with sessions() as session:
         for key, app_id in ids.items():
             app = await session.get(Application, app_id)

@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
 from models.db import transaction
 from models.tables import Application, ApplicationStatus, AuditEntry, Comment
-from scheduler.personal_data import erase_lapsed_contacts_job
+from scheduler.personal_data import erase_lapsed_contacts
 from tests.e2e.helpers_review import add_roster, one_of_each, post_application, post_text
 
 
@@ -28,14 +28,14 @@ async def test_the_post_stops_showing_erased_contacts_once(
         application.updated_at = bot.deps.clock.now() - timedelta(days=800)
         session.add(application)
 
-    assert await erase_lapsed_contacts_job(bot.deps, bot.client) == [app_id]
+    assert await erase_lapsed_contacts(bot.deps, bot.client) == [app_id]
     text = post_text(standin, ts)
     assert "jane.doe@example.gov.uk" not in text
     assert "Sam Officer" not in text and "Cllr Jane Doe" not in text
     assert "erased under the data retention policy" in text
 
     updates = len(standin.calls("chat.update"))
-    await erase_lapsed_contacts_job(bot.deps, bot.client)
+    await erase_lapsed_contacts(bot.deps, bot.client)
     assert len(standin.calls("chat.update")) == updates  # scrubbed once
 
 

@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
+from bot.services import ledger
+from bot.services.posting import POST_APPLICATION
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import CHANNEL_ID
 from models.tables import Application, AuditEntry, ReminderLedger, ReviewRound
 from scheduler.posting import post_pending_applications
-from tests.conftest import OUTSIDER, STAFF
+from tests.conftest import OUTSIDER, STAFF, STAFF_2
 
 TODAY = date(2026, 3, 2)  # the clock fixture's day
 
@@ -193,8 +196,12 @@ async def _wait_for_failure_notice(standin: SlackStandIn) -> str:
     return next(t for t in told() if "could not be posted" in t)
 
 
-async def test_not_in_channel_keeps_the_application_and_says_what_to_do(
-    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+def _posts_tried(standin: SlackStandIn) -> int:
+    return len([c for c in standin.calls("chat.postMessage") if c.args["channel"] == CHANNEL_ID])
+
+
+async def test_not_in_channel_keeps_the_application_says_what_to_do_and_retries_hourly(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, clock: FixedClock
 ) -> None:
     standin.fail_next("chat.postMessage", error="not_in_channel")
     await register_sheffield(slack, standin, posted=False)
@@ -205,7 +212,18 @@ async def test_not_in_channel_keeps_the_application_and_says_what_to_do(
         actions = (await session.exec(select(AuditEntry.action))).all()
         assert "application.post_failed" in actions
         assert (await session.exec(select(Application))).one().message_ts is None
-    # Slack accepts again: the job posts it, exactly once, even run twice at the same time.
+    # Each member of staff is told what to fix.
+    for staff in (STAFF, STAFF_2):
+        dm = standin.messages(standin.dm_channel_id(staff))
+        [told] = [m.text for m in dm if "Slack refused a message" in m.text]
+        assert "/invite @Sanctuary Network" in told
+    # A permanent refusal is not retried every minute: the job leaves the channel for an hour.
+    for _ in range(59):
+        clock.advance(timedelta(minutes=1))
+        assert await post_pending_applications(bot.deps, bot.client) == 0
+    assert _posts_tried(standin) == 1
+    # An hour on (Slack accepts by now) the job posts it, exactly once, even run twice at once.
+    clock.advance(timedelta(minutes=1))
     results = await asyncio.gather(
         post_pending_applications(bot.deps, bot.client),
         post_pending_applications(bot.deps, bot.client),
@@ -217,12 +235,16 @@ async def test_not_in_channel_keeps_the_application_and_says_what_to_do(
     dm = standin.messages(standin.dm_channel_id(STAFF))
     assert any("is now posted" in m.text for m in dm)
     async with bot.deps.sessions() as session:
-        ledger = (await session.exec(select(ReminderLedger))).all()
-        assert [row.state for row in ledger] == ["sent"]
+        posts = (
+            await session.exec(
+                select(ReminderLedger).where(ReminderLedger.kind == POST_APPLICATION)
+            )
+        ).all()
+        assert [row.state for row in posts] == ["sent"]
 
 
 async def test_rate_limits_beyond_retries_and_server_errors_are_survived(
-    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, clock: FixedClock
 ) -> None:
     standin.fail_next("chat.postMessage", error="ratelimited", retry_after=0, times=5)
     await register_sheffield(slack, standin, posted=False)
@@ -231,6 +253,10 @@ async def test_rate_limits_beyond_retries_and_server_errors_are_survived(
     standin.fail_next("chat.postMessage", status=500)
     assert await post_pending_applications(bot.deps, bot.client) == 0
     assert standin.messages() == []
+    # A 5xx without Slack's own error may follow a post that went through: the claim is kept
+    # until its lease runs out, then the post is made.
+    assert await post_pending_applications(bot.deps, bot.client) == 0
+    clock.advance(ledger.DEFAULT_LEASE + timedelta(minutes=1))
     assert await post_pending_applications(bot.deps, bot.client) == 1
     assert len(standin.messages()) == 1
 

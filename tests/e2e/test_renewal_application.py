@@ -11,14 +11,14 @@ from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import BOT_TOKEN, SignedSlackClient, SlackStandIn, fill_view_state
 from models.tables import Application, ApplicationKind
-from scheduler.renewals import scan_renewal_nags
+from scheduler.renewals import post_renewal_nags
 from tests.conftest import OUTSIDER, STAFF, START
 from tests.membership_factory import seed
 
 
 async def _nag(bot: Runtime, standin: SlackStandIn) -> tuple[str, str]:
     membership = await seed(bot.deps.sessions, ends_on=date(2026, 5, 31), at=START)
-    await scan_renewal_nags(bot.deps, bot.client, now=START)  # 90 days before the end
+    await post_renewal_nags(bot.deps, bot.client, now=START)  # 90 days before the end
     [nag] = [m for m in standin.messages() if "ends in 90 days" in m.text]
     return nag.ts, str(membership.id)
 
@@ -95,8 +95,8 @@ async def test_a_nag_slack_answered_too_late_is_not_posted_again(
     await seed(bot.deps.sessions, ends_on=date(2026, 5, 31), at=START)
     impatient = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url, timeout=0.3)
     standin.fail_next("chat.postMessage", error=None, delay=0.6)  # posted, but answered late
-    report = await scan_renewal_nags(bot.deps, impatient, now=START)
+    report = await post_renewal_nags(bot.deps, impatient, now=START)
     assert report.failed
     await standin.wait_until(lambda: len(standin.messages()) == 1)
-    await scan_renewal_nags(bot.deps, bot.client, now=START)
+    await post_renewal_nags(bot.deps, bot.client, now=START)
     assert len(standin.messages()) == 1

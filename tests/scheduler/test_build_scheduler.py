@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sending.context import Deps
 from scheduler import RunningJobs, build_scheduler, stop_scheduler
-from scheduler.renewals import scan_renewal_nags
+from scheduler.renewals import post_renewal_nags
 
 
 async def test_the_renewal_scan_is_registered_with_safe_options_and_runs_at_start(
@@ -22,9 +22,9 @@ async def test_the_renewal_scan_is_registered_with_safe_options_and_runs_at_star
     before = datetime.now(UTC)
     scheduler = build_scheduler(deps, AsyncWebClient(token="xoxb-standin-token"))
     assert str(scheduler.timezone) == "Europe/London"
-    job = scheduler.get_job("renewal-nags")
+    job = scheduler.get_job("post-renewal-nags")
     assert job is not None
-    assert job.func is scan_renewal_nags  # untracked: built without RunningJobs
+    assert job.func is post_renewal_nags  # untracked: built without RunningJobs
     assert job.args[0] is deps
     assert job.coalesce is True
     assert job.max_instances == 1
@@ -33,7 +33,7 @@ async def test_the_renewal_scan_is_registered_with_safe_options_and_runs_at_star
     assert str(job.trigger.timezone) == "Europe/London"
     # A catch-up scan right after start, not an hour later.
     assert before - timedelta(seconds=1) <= job.next_run_time <= datetime.now(UTC)
-    assert [j.id for j in scheduler.get_jobs()].count("renewal-nags") == 1
+    assert [j.id for j in scheduler.get_jobs()].count("post-renewal-nags") == 1
 
 
 async def test_stop_lets_a_scan_in_progress_finish() -> None:

@@ -16,10 +16,10 @@ from bot.app import make_client
 from bot.sending.context import Deps
 from bot.services import ledger
 from bot.services.renewals import NAG_KIND
-from bot.standin import SlackStandIn, render_blocks_as_text
+from bot.standin import CHANNEL_ID, SlackStandIn, render_blocks_as_text
 from models.db import make_engine, make_session_factory, transaction
 from models.tables import AuditEntry, LedgerState, Membership, ReminderLedger
-from scheduler.renewals import post_due_renewal_nags, scan_renewal_nags
+from scheduler.renewals import post_due_renewal_nags, post_renewal_nags
 from tests.conftest import STAFF, START
 from tests.membership_factory import seed
 
@@ -41,6 +41,11 @@ def nags(standin: SlackStandIn) -> list[str]:
         render_blocks_as_text(m.text, m.blocks, users=standin.user_names())
         for m in standin.messages()
     ]
+
+
+def channel_posts(standin: SlackStandIn) -> list[object]:
+    """Every chat.postMessage to the working-group channel, accepted or not."""
+    return [c for c in standin.calls("chat.postMessage") if c.args["channel"] == CHANNEL_ID]
 
 
 def button_values(standin: SlackStandIn) -> list[str]:
@@ -80,8 +85,8 @@ async def test_each_offset_posts_exactly_one_nag_naming_council_and_staff(
 ) -> None:
     term = await seed(deps.sessions, ends_on=END, at=START)
     now = days_before_end(offset)
-    first = await scan_renewal_nags(deps, client, now=now)
-    again = await scan_renewal_nags(deps, client, now=now + timedelta(hours=1))
+    first = await post_renewal_nags(deps, client, now=now)
+    again = await post_renewal_nags(deps, client, now=now + timedelta(hours=1))
 
     assert [n.offset_days for n in first.sent] == [offset]
     assert again.sent == []
@@ -102,7 +107,7 @@ async def test_a_term_gets_its_four_nags_on_their_days_and_nothing_between(
     await seed(deps.sessions, ends_on=END, at=START)
     posted_on = []
     for days in range(120, -20, -1):  # an hourly scheduler, seen once a day
-        report = await scan_renewal_nags(deps, client, now=days_before_end(days))
+        report = await post_renewal_nags(deps, client, now=days_before_end(days))
         posted_on += [days for _ in report.sent]
     assert posted_on == [90, 30, 7, 0]
     assert len(standin.messages()) == 4
@@ -113,11 +118,11 @@ async def test_a_restart_with_a_fresh_engine_sends_nothing_new(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn, database_url: str
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START)
-    await scan_renewal_nags(deps, client, now=days_before_end(30))
+    await post_renewal_nags(deps, client, now=days_before_end(30))
     engine = make_engine(database_url)
     try:
         restarted = replace(deps, sessions=make_session_factory(engine))
-        report = await scan_renewal_nags(restarted, client, now=days_before_end(29))
+        report = await post_renewal_nags(restarted, client, now=days_before_end(29))
     finally:
         await engine.dispose()
     assert report.sent == []
@@ -135,12 +140,12 @@ async def test_a_claim_never_marked_sent_is_posted_once_after_the_lease(
         deps.sessions, kind=NAG_KIND, subject_id=term.id, offset_days=90, now=crashed_at
     )
 
-    within_lease = await scan_renewal_nags(deps, client, now=crashed_at + timedelta(minutes=5))
+    within_lease = await post_renewal_nags(deps, client, now=crashed_at + timedelta(minutes=5))
     assert within_lease.sent == []
     assert standin.messages() == []
 
-    after_lease = await scan_renewal_nags(deps, client, now=crashed_at + timedelta(minutes=11))
-    later = await scan_renewal_nags(deps, client, now=crashed_at + timedelta(hours=2))
+    after_lease = await post_renewal_nags(deps, client, now=crashed_at + timedelta(minutes=11))
+    later = await post_renewal_nags(deps, client, now=crashed_at + timedelta(hours=2))
     assert [n.offset_days for n in after_lease.sent] == [90]
     assert later.sent == []
     assert len(standin.messages()) == 1
@@ -151,14 +156,14 @@ async def test_after_downtime_only_the_most_urgent_nag_is_posted_and_the_rest_re
 ) -> None:
     term = await seed(deps.sessions, ends_on=END, at=START)
     # The bot was down from before the 90-day nag until 20 days before the end.
-    report = await scan_renewal_nags(deps, client, now=days_before_end(20))
+    report = await post_renewal_nags(deps, client, now=days_before_end(20))
     assert [n.offset_days for n in report.sent] == [30]
     assert [n.offset_days for n in report.skipped] == [90]
     [text] = nags(standin)
     assert "ends in 20 days" in text  # true on the day it is posted
 
-    await scan_renewal_nags(deps, client, now=days_before_end(19))
-    week = await scan_renewal_nags(deps, client, now=days_before_end(7))
+    await post_renewal_nags(deps, client, now=days_before_end(19))
+    week = await post_renewal_nags(deps, client, now=days_before_end(7))
     assert [n.offset_days for n in week.sent] == [7]
     assert len(standin.messages()) == 2
     assert await ledger_rows(deps) == [
@@ -174,12 +179,12 @@ async def test_a_term_that_lapsed_while_the_bot_was_down_gets_only_its_last_nag(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START)
-    report = await scan_renewal_nags(deps, client, now=days_before_end(-3))
+    report = await post_renewal_nags(deps, client, now=days_before_end(-3))
     assert [n.offset_days for n in report.sent] == [0]
     assert sorted(n.offset_days for n in report.skipped) == [7, 30, 90]
     [text] = nags(standin)
     assert "has lapsed" in text and "3 days ago" in text
-    await scan_renewal_nags(deps, client, now=days_before_end(-4))
+    await post_renewal_nags(deps, client, now=days_before_end(-4))
     assert len(standin.messages()) == 1
 
 
@@ -187,7 +192,7 @@ async def test_a_term_that_ended_long_ago_is_not_nagged(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START)
-    report = await scan_renewal_nags(deps, client, now=days_before_end(-30))
+    report = await post_renewal_nags(deps, client, now=days_before_end(-30))
     assert report.sent == [] and report.skipped == []
     assert standin.messages() == []
 
@@ -196,7 +201,7 @@ async def test_an_approved_renewal_cancels_the_nags_still_to_come(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     term = await seed(deps.sessions, ends_on=END, at=START)
-    await scan_renewal_nags(deps, client, now=days_before_end(90))
+    await post_renewal_nags(deps, client, now=days_before_end(90))
     async with transaction(deps.sessions) as session:
         renewal = Membership(
             council_id=term.council_id,
@@ -211,23 +216,30 @@ async def test_an_approved_renewal_cancels_the_nags_still_to_come(
         old.renewed_by_id = renewal.id
         session.add(old)
     for days in (30, 7, 0, -1):
-        assert (await scan_renewal_nags(deps, client, now=days_before_end(days))).sent == []
+        assert (await post_renewal_nags(deps, client, now=days_before_end(days))).sent == []
     assert len(standin.messages()) == 1
 
 
-async def test_when_slack_refuses_the_claim_is_released_and_the_next_scan_posts(
+async def test_a_permanent_refusal_is_retried_hourly_not_every_scan(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START)
     standin.fail_next("chat.postMessage", error="not_in_channel")
-    failed = await scan_renewal_nags(deps, client, now=days_before_end(30))
+    refused_at = days_before_end(30)
+    failed = await post_renewal_nags(deps, client, now=refused_at)
     assert failed.sent == []
     assert [n.detail for n in failed.failed] == ["Slack refused: not_in_channel"]
     assert "not_in_channel" in caplog.text
     assert standin.messages() == []
     assert [r for r in await ledger_rows(deps) if r[1] == 30] == []  # released
 
-    retried = await scan_renewal_nags(deps, client, now=days_before_end(30) + timedelta(hours=1))
+    # Within the hour the channel is left alone: no call to Slack, the report says why.
+    for minutes in (1, 15, 59):
+        held = await post_renewal_nags(deps, client, now=refused_at + timedelta(minutes=minutes))
+        assert held.sent == []
+        assert "held back" in held.failed[0].detail
+    assert len(channel_posts(standin)) == 1
+    retried = await post_renewal_nags(deps, client, now=refused_at + timedelta(hours=1))
     assert [n.offset_days for n in retried.sent] == [30]
     assert len(standin.messages()) == 1
 
@@ -236,7 +248,7 @@ async def test_an_imported_membership_names_no_one_but_asks_for_someone(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START, registered_by=None)
-    await scan_renewal_nags(deps, client, now=days_before_end(90))
+    await post_renewal_nags(deps, client, now=days_before_end(90))
     [text] = nags(standin)
     assert "No member of staff is on record" in text
     assert "<@" not in standin.messages()[0].text
@@ -246,7 +258,7 @@ async def test_a_council_name_cannot_ping_the_channel(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     await seed(deps.sessions, ends_on=END, at=START, name="Evil <!channel> Council")
-    await scan_renewal_nags(deps, client, now=days_before_end(90))
+    await post_renewal_nags(deps, client, now=days_before_end(90))
     message = standin.messages()[0]
     assert "<!channel>" not in json.dumps([message.text, message.blocks])
     assert "Evil <!channel> Council" in nags(standin)[0]  # shown as typed
@@ -263,7 +275,7 @@ async def test_concurrent_scans_post_each_nag_once(
     # Without the advisory lock, so that only the ledger stands between them.
     reports = await asyncio.gather(
         *(post_due_renewal_nags(deps, client, now=now) for _ in range(4)),
-        *(scan_renewal_nags(deps, client, now=now) for _ in range(2)),
+        *(post_renewal_nags(deps, client, now=now) for _ in range(2)),
     )
     assert sum(len(r.sent) for r in reports) == 3
     assert sorted(button_values(standin)) == sorted(str(t.id) for t in terms)

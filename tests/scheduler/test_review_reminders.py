@@ -14,7 +14,7 @@ from bot.standin import BOT_TOKEN, CHANNEL_ID, SlackStandIn
 from models.db import transaction
 from models.tables import AuditEntry, VoteChoice
 from scheduler.jobs import JOBS
-from scheduler.review import scan_review_reminders
+from scheduler.review import send_review_reminders
 from tests.conftest import START
 from tests.e2e.helpers_review import add_roster, post_application
 
@@ -61,7 +61,7 @@ def _dms(standin: SlackStandIn) -> list[tuple[str, str]]:
 
 
 def test_the_job_is_registered_every_15_minutes() -> None:
-    job = next(j for j in JOBS if j.id == "review-reminders")
+    job = next(j for j in JOBS if j.id == "send-review-reminders")
     assert job.every_seconds == 15 * 60
 
 
@@ -70,31 +70,31 @@ async def test_reminders_go_once_to_those_who_have_not_voted(
 ) -> None:
     app_id, ts, client = await _scene(deps, standin)
 
-    report = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(days=3, hours=1))
+    report = await send_review_reminders(deps, client, now=DEADLINE - timedelta(days=3, hours=1))
     assert report.vote_reminders == [] and report.quorum_warnings == []
 
     at_3_days = DEADLINE - timedelta(days=3)
-    report = await scan_review_reminders(deps, client, now=at_3_days)
+    report = await send_review_reminders(deps, client, now=at_3_days)
     assert sorted(report.vote_reminders) == [(app_id, "U0CLLR0001", 3), (app_id, "U0LIVED001", 3)]
     dms = _dms(standin)
     assert sorted(user for user, _ in dms) == ["U0CLLR0001", "U0LIVED001"]
     assert "Sheffield City Council" in dms[0][1] and "16 March 2026" in dms[0][1]
     # Every later scan before the next offset sends nothing more.
     for minutes in (0, 15, 30):
-        again = await scan_review_reminders(
+        again = await send_review_reminders(
             deps, client, now=at_3_days + timedelta(minutes=minutes)
         )
         assert again.vote_reminders == []
     assert len(_dms(standin)) == 2
 
     # Two days before, quorum is still missing: the channel is told which constituencies.
-    report = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
+    report = await send_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
     assert report.quorum_warnings == [(app_id, 2)]
     warning = standin.thread(CHANNEL_ID, ts)[-1]
     assert warning.reply_broadcast
     assert "No vote yet from: lived experience of seeking sanctuary, councillors" in warning.text
     assert "3 more votes" in warning.text
-    again = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
+    again = await send_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
     assert again.quorum_warnings == []
 
     # One day before: the last reminder; Cllr Patel voted meanwhile.
@@ -107,10 +107,10 @@ async def test_reminders_go_once_to_those_who_have_not_voted(
             choice=VoteChoice.DECLINE,
             now=DEADLINE - timedelta(days=1, hours=2),
         )
-    report = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(hours=20))
+    report = await send_review_reminders(deps, client, now=DEADLINE - timedelta(hours=20))
     assert report.vote_reminders == [(app_id, "U0LIVED001", 1)]
     # After the deadline nothing is sent.
-    late = await scan_review_reminders(deps, client, now=DEADLINE + timedelta(minutes=1))
+    late = await send_review_reminders(deps, client, now=DEADLINE + timedelta(minutes=1))
     assert late.vote_reminders == [] and late.quorum_warnings == []
 
     async with deps.sessions() as session:
@@ -122,7 +122,7 @@ async def test_reminders_go_once_to_those_who_have_not_voted(
 async def test_a_late_scan_sends_only_the_most_urgent(deps: Deps, standin: SlackStandIn) -> None:
     """The bot was down from four days before the deadline until 12 hours before."""
     app_id, _, client = await _scene(deps, standin)
-    report = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(hours=12))
+    report = await send_review_reminders(deps, client, now=DEADLINE - timedelta(hours=12))
     assert sorted(report.vote_reminders) == [(app_id, "U0CLLR0001", 1), (app_id, "U0LIVED001", 1)]
     assert report.quorum_warnings == [(app_id, 2)]
     assert len(_dms(standin)) == 2
@@ -142,6 +142,6 @@ async def test_no_quorum_warning_when_quorum_is_met(deps: Deps, standin: SlackSt
                 choice=VoteChoice.APPROVE,
                 now=deps.clock.now(),
             )
-    report = await scan_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
+    report = await send_review_reminders(deps, client, now=DEADLINE - timedelta(days=2))
     assert report.quorum_warnings == []
     assert standin.thread(CHANNEL_ID, ts) == []

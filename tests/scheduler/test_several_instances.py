@@ -82,7 +82,7 @@ async def test_the_scan_command_posts_what_is_due_and_says_so(
 
     status, out, err = await _scan(env, tmp_path, "all", "--now", NOW.isoformat())
     assert status == 0, err
-    assert "[renewal-nags]" in out and "nothing due" in out
+    assert "[post-renewal-nags]" in out and "nothing due" in out
     assert len(standin.messages()) == 1
 
 
