@@ -6,8 +6,9 @@
 2. A request that may change something is stored in the inbox (bot/services/inbox.py) before
    Slack is answered, so that a 200 always means "durable". Its signature is unique there: a
    replay is refused.
-3. The listener's end marks it handled; what a crash interrupted is handled again later
-   (`redeliver_unhandled`), with `response_url` still valid for 30 minutes, a DM after that.
+3. The listener's end marks it handled; what a crash interrupted is handled again by the next
+   instance to look (`redeliver_unhandled`: at start, then every few seconds), its answers
+   going to the request's `response_url` (valid for 30 minutes), or as a DM after that.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -34,6 +35,7 @@ from slack_bolt.response import BoltResponse
 from bot.sending.context import Deps
 from bot.sending.db_errors import DATABASE_FAILURES, is_database_unavailable
 from bot.services import inbox
+from models.locks import InstanceLife
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,6 @@ SIGNATURE_WINDOW_SECONDS = 300
 MAX_BODY_BYTES = 512 * 1024
 # Requests that change nothing: not stored, not remembered (a replay of them is harmless).
 READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_opened"})
-# How long a stored request may stay unhandled before another run takes it (a crash).
-ABANDONED_AFTER = timedelta(seconds=60)
 
 # Slack waits 3 s for an answer: a request not stored by then is answered with an error, so that
 # Slack (or the person, clicking again) retries, rather than a 200 that a crash could undo.
@@ -105,7 +105,13 @@ def changes_something(body: Mapping[str, Any]) -> bool:
 
 
 async def receive(
-    app: AsyncApp, deps: Deps, *, raw: bytes, headers: Mapping[str, str], query: str
+    app: AsyncApp,
+    deps: Deps,
+    *,
+    raw: bytes,
+    headers: Mapping[str, str],
+    query: str,
+    instance: int,
 ) -> BoltResponse | Refusal:
     """One HTTP request to `POST /slack/events`, its body read (and capped) by the server."""
     refusal = check_signature(deps.settings.signing_secret or "", headers, raw)
@@ -127,6 +133,7 @@ async def receive(
                     content_type=headers.get("Content-Type", ""),
                     body=request.raw_body,
                     now=wall_clock(),
+                    instance=instance,
                 ),
                 STORE_WITHIN_SECONDS,
             )
@@ -202,10 +209,10 @@ async def dispatch(
     return response
 
 
-async def redeliver_unhandled(app: AsyncApp, deps: Deps) -> int:
-    """Handle again what a crash left unhandled (each request once, across instances)."""
+async def redeliver_unhandled(app: AsyncApp, deps: Deps, life: InstanceLife) -> int:
+    """Handle again what a crashed instance left unhandled (each request once)."""
     taken = await inbox.take_unhandled(
-        deps.sessions, now=wall_clock(), abandoned_after=ABANDONED_AFTER
+        deps.sessions, now=wall_clock(), instance=life.number, is_alive=life.is_alive
     )
     for stored in taken:
         request = AsyncBoltRequest(

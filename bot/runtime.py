@@ -21,6 +21,7 @@ from bot.inbound import redeliver_unhandled
 from bot.sending.context import Deps
 from bot.server import build_web_app
 from models.db import make_engine, make_session_factory
+from models.locks import InstanceLife
 from models.migrate import upgrade
 from scheduler import RunningJobs, build_scheduler, stop_scheduler
 
@@ -61,6 +62,7 @@ class Runtime:
     engine: AsyncEngine
     bolt: AsyncApp
     client: AsyncWebClient
+    life: InstanceLife
     scheduler: AsyncIOScheduler | None = None
     runner: web.AppRunner | None = None
     url: str | None = None
@@ -79,6 +81,7 @@ class Runtime:
             self.scheduler, self.running_jobs
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
+        await self.life.stop()
         await self.engine.dispose()
 
 
@@ -90,7 +93,9 @@ async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings=settings, sessions=make_session_factory(engine), clock=clock or SystemClock()
     )
     client = make_client(deps)
-    return Runtime(deps=deps, engine=engine, bolt=build_app(deps, client), client=client)
+    life = InstanceLife(engine)
+    await life.start()
+    return Runtime(deps=deps, engine=engine, bolt=build_app(deps, client), client=client, life=life)
 
 
 async def start_http(
@@ -103,7 +108,9 @@ async def start_http(
 ) -> Runtime:
     """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
     runtime = await prepare(settings, clock)
-    runner = web.AppRunner(build_web_app(runtime.bolt, runtime.deps), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(runtime.bolt, runtime.deps, runtime.life.number), access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port if port is None else port)
     await site.start()
@@ -120,7 +127,7 @@ def start_jobs(runtime: Runtime) -> None:
     scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
 
     async def redeliver(deps: Deps, client: AsyncWebClient) -> int:
-        return await redeliver_unhandled(runtime.bolt, deps)
+        return await redeliver_unhandled(runtime.bolt, deps, runtime.life)
 
     scheduler.add_job(
         runtime.running_jobs.tracked(redeliver),

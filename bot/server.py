@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 DEPS_KEY = web.AppKey("deps", Deps)
 BOLT_KEY = web.AppKey("bolt", AsyncApp)
+INSTANCE_KEY = web.AppKey("instance", int)
 
 
 async def slack_events(request: web.Request) -> web.Response:
@@ -39,6 +40,7 @@ async def slack_events(request: web.Request) -> web.Response:
         raw=raw,
         headers=request.headers,
         query=request.query_string,
+        instance=request.app[INSTANCE_KEY],
     )
     if isinstance(outcome, Refusal):
         return _refused(outcome)
@@ -96,10 +98,12 @@ async def network_json(request: web.Request) -> web.Response:
     )
 
 
-def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
+def build_web_app(bolt: AsyncApp, deps: Deps, instance: int) -> web.Application:
+    """The HTTP server; `instance` names this process in the inbox (models/locks.py)."""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[BOLT_KEY] = bolt
     web_app[DEPS_KEY] = deps
+    web_app[INSTANCE_KEY] = instance
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/network", network_page)

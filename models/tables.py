@@ -295,7 +295,8 @@ class InboundRequest(SQLModel, table=True):
     # The raw body until the listener has finished; then cleared (it holds people's words).
     body: str | None = Field(default=None, sa_type=Text)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Handling it again after a crash: when last taken, and how often.
+    # The running instance handling it (models/locks.py InstanceLife), since when, how often.
+    instance: int = 0
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
 

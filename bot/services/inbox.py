@@ -6,17 +6,19 @@ crash, what was stored but never handled is handled again. The request's signatu
 a captured request replayed within Slack's five-minute window finds its signature taken and
 is refused.
 
-Times here are the wall clock's, never the injected one: they measure how long a process has
-been gone and Slack's window for signatures, both real time.
+Each stored request names the instance handling it; what an instance that is no longer alive
+(models/locks.py) left unhandled is taken over at once. Times here are the wall clock's, never
+the injected one: Slack's window for signatures is real time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, delete, or_, select
+from sqlmodel import col, delete, select
 
 from models.db import SessionFactory, transaction
 from models.dialect import insert_for
@@ -36,7 +38,13 @@ class StoredRequest:
 
 
 async def remember(
-    sessions: SessionFactory, *, signature: str, content_type: str, body: str, now: datetime
+    sessions: SessionFactory,
+    *,
+    signature: str,
+    content_type: str,
+    body: str,
+    now: datetime,
+    instance: int,
 ) -> int | None:
     """Store a request before answering Slack: its id, or None for a replay (signature seen)."""
     async with transaction(sessions) as session:
@@ -47,6 +55,7 @@ async def remember(
                 received_at=now,
                 content_type=content_type[:100],
                 body=body,
+                instance=instance,
                 claimed_at=now,
                 attempts=1,
             )
@@ -68,22 +77,33 @@ async def mark_handled(sessions: SessionFactory, request_id: int, now: datetime)
 
 
 async def take_unhandled(
-    sessions: SessionFactory, *, now: datetime, abandoned_after: timedelta
+    sessions: SessionFactory,
+    *,
+    now: datetime,
+    instance: int,
+    is_alive: Callable[[int], Awaitable[bool]],
 ) -> list[StoredRequest]:
-    """Requests whose handling was abandoned (taken `abandoned_after` ago and never finished):
-    taken again by this caller, so that two instances never both handle one. Those tried
-    `MAX_ATTEMPTS` times are given up (marked handled) instead."""
-    stale = now - abandoned_after
+    """Requests that an instance no longer alive left unhandled (it crashed, or was killed),
+    taken over by `instance`: each by one taker only. Those tried `MAX_ATTEMPTS` times are
+    given up (marked handled) instead, so that a request that kills the bot cannot loop."""
+    async with sessions() as session:
+        owners = (
+            await session.exec(
+                select(InboundRequest.instance)
+                .where(col(InboundRequest.handled_at).is_(None))
+                .distinct()
+            )
+        ).all()
+    dead = [owner for owner in owners if not await is_alive(owner)]
+    if not dead:
+        return []
     async with transaction(sessions) as session:
         rows = (
             await session.exec(
                 select(InboundRequest)
                 .where(
                     col(InboundRequest.handled_at).is_(None),
-                    or_(
-                        col(InboundRequest.claimed_at).is_(None),
-                        col(InboundRequest.claimed_at) < stale,
-                    ),
+                    col(InboundRequest.instance).in_(dead),
                 )
                 .order_by(col(InboundRequest.id))
                 .with_for_update(skip_locked=True)
@@ -95,7 +115,7 @@ async def take_unhandled(
             if row.attempts >= MAX_ATTEMPTS or row.body is None:
                 row.handled_at, row.body = now, None
             else:
-                row.claimed_at, row.attempts = now, row.attempts + 1
+                row.instance, row.claimed_at, row.attempts = instance, now, row.attempts + 1
                 taken.append(StoredRequest(row.id, row.content_type, row.body))
             session.add(row)
     return taken

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("handled_at", models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("instance", sa.Integer(), nullable=False),
         sa.Column("claimed_at", models.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_request")),
