@@ -40,6 +40,7 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
     except SLACK_FAILURES as error:
         log.warning("Could not publish the Home tab of %s: %s", user_id, error_code(error))
         return False
+    deps.homes_shown.add(user_id)
     return True
 
 
