@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_listener_completion_handler import (
     AsyncListenerCompletionHandler,
@@ -31,6 +34,8 @@ from slack_bolt.listener.async_listener_completion_handler import (
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.sending.context import Deps
 from bot.sending.db_errors import DATABASE_FAILURES, is_database_unavailable
@@ -51,6 +56,8 @@ READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_o
 # Slack (or the person, clicking again) retries, rather than a 200 that a crash could undo.
 STORE_WITHIN_SECONDS = 2.0
 _UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+# The inbox's "content type" of a request that came over Socket Mode (its body is JSON).
+SOCKET_MODE = "socket-mode"
 
 _INBOX_ID = "inbox_request_id"
 _STARTED = "inbox_listener_started"
@@ -119,19 +126,62 @@ async def receive(
         return refusal
     try:
         request = AsyncBoltRequest(body=raw.decode("utf-8"), query=query, headers=dict(headers))
-        stored = changes_something(request.body)
     except _UNREADABLE as error:  # not UTF-8, not JSON, nested too deep, not an object
         return Refusal(400, f"unreadable body ({type(error).__name__})")
+    return await _store_then_dispatch(
+        app,
+        deps,
+        request,
+        key=headers.get("X-Slack-Signature", ""),
+        content_type=headers.get("Content-Type", ""),
+        body=request.raw_body,
+        instance=instance,
+    )
+
+
+async def receive_socket(
+    app: AsyncApp, deps: Deps, *, payload: dict[str, Any], envelope_id: str, instance: int
+) -> BoltResponse | Refusal:
+    """One request over Socket Mode: stored (by its envelope id) before the socket acks it."""
+    try:
+        request = AsyncBoltRequest(body=payload, mode="socket_mode")
+    except _UNREADABLE as error:
+        return Refusal(400, f"unreadable payload ({type(error).__name__})")
+    return await _store_then_dispatch(
+        app,
+        deps,
+        request,
+        key=f"socket:{envelope_id}",
+        content_type=SOCKET_MODE,
+        body=json.dumps(payload),
+        instance=instance,
+    )
+
+
+async def _store_then_dispatch(
+    app: AsyncApp,
+    deps: Deps,
+    request: AsyncBoltRequest,
+    *,
+    key: str,
+    content_type: str,
+    body: str,
+    instance: int,
+) -> BoltResponse | Refusal:
     request_id: int | None = None
+    try:
+        stored = changes_something(request.body)
+    except _UNREADABLE as error:
+        return Refusal(400, f"malformed payload ({type(error).__name__})")
+    is_event = request.body.get("type") == "event_callback"
     if stored:
-        signature = headers.get("X-Slack-Signature", "")
         try:
             request_id = await asyncio.wait_for(
                 inbox.remember(
                     deps.sessions,
-                    signature=signature,
-                    content_type=headers.get("Content-Type", ""),
-                    body=request.raw_body,
+                    signature=key,
+                    content_type=content_type,
+                    body=body,
                     now=wall_clock(),
                     instance=instance,
                 ),
@@ -140,12 +190,12 @@ async def receive(
         except TimeoutError:
             return Refusal(503, "the request could not be stored in time")
         except DATABASE_FAILURES as error:
-            if not is_database_unavailable(error) or request.body.get("type") == "event_callback":
+            if not is_database_unavailable(error) or is_event:
                 return Refusal(503, "the database is unavailable: Slack will retry the event")
             # A person is waiting: the listener meets the outage too and tells them, clearly,
             # that nothing was saved (bot/sending/db_errors.py).
         else:
-            if request_id is None and request.body.get("type") == "event_callback":
+            if request_id is None and is_event:
                 # Slack's own retry of an event (new signatures, unless sent within the same
                 # second): its event id makes it harmless, and Slack wants its 200.
                 return BoltResponse(status=200, body="")
@@ -215,12 +265,39 @@ async def redeliver_unhandled(app: AsyncApp, deps: Deps, life: InstanceLife) -> 
         deps.sessions, now=wall_clock(), instance=life.number, is_alive=life.is_alive
     )
     for stored in taken:
-        request = AsyncBoltRequest(
-            body=stored.body, headers={"content-type": [stored.content_type]}
-        )
+        if stored.content_type == SOCKET_MODE:
+            request = AsyncBoltRequest(body=json.loads(stored.body), mode="socket_mode")
+        else:
+            request = AsyncBoltRequest(
+                body=stored.body, headers={"content-type": [stored.content_type]}
+            )
         log.info("Handling request %s again: a restart interrupted it", stored.id)
         await dispatch(app, deps, request, stored.id)
     forgotten = await inbox.forget_old(deps.sessions, wall_clock())
     if forgotten:
         log.debug("Forgot %d handled request(s) past the replay window", forgotten)
     return len(taken)
+
+
+class DurableSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode, with each request stored before the socket acknowledges it (as over HTTP)."""
+
+    def __init__(self, app: AsyncApp, deps: Deps, app_token: str, instance: int) -> None:
+        super().__init__(app, app_token)
+        self.deps = deps
+        self.instance = instance
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        started = time.time()
+        outcome = await receive_socket(
+            self.app,
+            self.deps,
+            payload=req.payload,
+            envelope_id=req.envelope_id,
+            instance=self.instance,
+        )
+        if isinstance(outcome, Refusal):
+            # No ack: Slack shows the person an error (or retries an event), as over HTTP.
+            log.info("Did not acknowledge a Socket Mode request: %s", outcome.reason)
+            return
+        await send_async_response(client, req, outcome, started)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_app, make_client
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.config import Settings
-from bot.inbound import redeliver_unhandled
+from bot.inbound import DurableSocketModeHandler, redeliver_unhandled
 from bot.sending.context import Deps
 from bot.server import build_web_app
 from models.db import make_engine, make_session_factory
@@ -153,11 +153,11 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
         runtime = await prepare(settings)
         start_jobs(runtime)
-        handler = AsyncSocketModeHandler(runtime.bolt, settings.app_token)
+        handler = DurableSocketModeHandler(
+            runtime.bolt, runtime.deps, settings.app_token or "", runtime.life.number
+        )
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Connected to Slack in Socket Mode")
         try:

@@ -378,6 +378,33 @@ class SignedSlackClient:
         The element is looked up by action_id in the message or view so the action carries
         its real type, block_id and text; `block_id` overrides (default "b" when not found).
         """
+        payload = self.block_action_payload(
+            user_id,
+            action_id,
+            value=value,
+            block_id=block_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            container_view_id=container_view_id,
+            selected_option=selected_option,
+            state_values=state_values,
+        )
+        return await self._send_payload(payload)
+
+    def block_action_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        block_id: str | None = None,
+        channel_id: str = CHANNEL_ID,
+        message_ts: str | None = None,
+        container_view_id: str | None = None,
+        selected_option: str | dict[str, Any] | None = None,
+        state_values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The `block_actions` payload of `block_action` (for Socket Mode, say), not sent."""
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": self._user(user_id),
@@ -431,7 +458,7 @@ class SignedSlackClient:
                 selected_option=selected_option,
             )
         ]
-        return await self._send_payload(payload)
+        return payload
 
     @staticmethod
     def _action(

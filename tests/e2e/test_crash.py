@@ -29,6 +29,7 @@ from bot.domain.constituencies import CONSTITUENCIES
 from bot.sending.context import Deps
 from bot.services.applications import load_view
 from bot.standin import (
+    APP_TOKEN,
     CHANNEL_ID,
     Reply,
     SignedSlackClient,
@@ -50,7 +51,11 @@ T = TypeVar("T")
 class BotProcess:
     """`sanctuary-bot run` in HTTP mode on a free port, against the stand-in."""
 
-    def __init__(self, database_url: str, standin: SlackStandIn, folder: Path) -> None:
+    def __init__(
+        self, database_url: str, standin: SlackStandIn, folder: Path, *, socket_mode: bool = False
+    ) -> None:
+        self.standin = standin
+        self.socket_mode = socket_mode
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
@@ -67,6 +72,9 @@ class BotProcess:
             "DATABASE_URL": database_url,
             "PORT": str(self.port),
         }
+        if socket_mode:
+            self.env["SLACK_APP_TOKEN"] = APP_TOKEN
+            del self.env["SLACK_SIGNING_SECRET"]
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -75,6 +83,14 @@ class BotProcess:
             *BOT, "run", cwd=self.folder, env=self.env, stdout=log, stderr=log
         )
         log.close()
+        if self.socket_mode:
+            connections = self.standin.socket_mode.connections
+            for _ in range(300):
+                assert self.process.returncode is None, self.log()
+                if self.standin.socket_mode.connections > connections:
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError("the bot never connected in Socket Mode:\n" + self.log())
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
                 assert self.process.returncode is None, self.log()
@@ -134,17 +150,22 @@ async def scene(
         await bot.stop()
 
 
+def _ok(reply: object) -> bool:
+    """Acknowledged: HTTP 200, or a Socket Mode ack (a dict with the envelope id)."""
+    return (isinstance(reply, Reply) and reply.status == 200) or isinstance(reply, dict)
+
+
 async def _kill_after(
-    bot: BotProcess, sends: Sequence[Callable[[], Awaitable[Reply]]], acks_before_kill: int
-) -> list[Reply | BaseException]:
-    """Send all at once; SIGKILL the bot when `acks_before_kill` of them were answered 200."""
+    bot: BotProcess, sends: Sequence[Callable[[], Awaitable[T]]], acks_before_kill: int
+) -> list[T | BaseException]:
+    """Send all at once; SIGKILL the bot when `acks_before_kill` of them were acknowledged."""
     acked = asyncio.Event()
     count = 0
 
-    async def send(one: Callable[[], Awaitable[Reply]]) -> Reply:
+    async def send(one: Callable[[], Awaitable[T]]) -> T:
         nonlocal count
         reply = await one()
-        if reply.status == 200:
+        if _ok(reply):
             count += 1
             if count >= acks_before_kill:
                 acked.set()
@@ -192,10 +213,8 @@ async def _nothing_left_unhandled(scene: Scene) -> bool | None:
     return True if not left else None
 
 
-def _acked(clicks: Sequence[T], replies: Sequence[Reply | BaseException]) -> list[T]:
-    return [
-        c for c, r in zip(clicks, replies, strict=True) if isinstance(r, Reply) and r.status == 200
-    ]
+def _acked(clicks: Sequence[T], replies: Sequence[object]) -> list[T]:
+    return [c for c, r in zip(clicks, replies, strict=True) if _ok(r)]
 
 
 @pytest.mark.parametrize("acks_before_kill", [5, 100, 190], ids=["early", "mid", "late"])
@@ -308,3 +327,38 @@ async def test_a_decision_acknowledged_before_a_kill_is_announced_and_shown(
     await _eventually(lambda: _posts_match_the_database(scene), "posts re-rendered", scene.bot)
     announcements = [m for m in scene.standin.thread(CHANNEL_ID, ts) if "Approved" in m.text]
     assert len(announcements) == 1
+
+
+async def test_votes_acknowledged_over_socket_mode_survive_a_kill(
+    deps: Deps, engine: object, standin: SlackStandIn, database_url: str, tmp_path: Path
+) -> None:
+    await add_roster(deps, standin, MEMBERS)
+    app_id, ts = await post_application(deps, standin, at=datetime.now(UTC))
+    bot = BotProcess(database_url, standin, tmp_path, socket_mode=True)
+    await bot.start()
+    try:
+        composer = SignedSlackClient("http://127.0.0.1:9", SIGNING_SECRET, standin)
+        voters = list(MEMBERS)[:40]
+        payloads = [
+            composer.block_action_payload(v, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1")
+            for v in voters
+        ]
+        replies = await _kill_after(
+            bot,
+            [lambda p=p: standin.socket_mode.send("interactive", p, timeout=20) for p in payloads],
+            20,
+        )
+        acked = set(_acked(voters, replies))
+        assert len(acked) >= 20
+
+        await bot.start()
+
+        async def all_acked_votes_stored() -> bool | None:
+            async with deps.sessions() as session:
+                members = {m.id: m.slack_user_id for m in await _members(session)}
+                rows = (await session.exec(select(Vote))).all()
+            return True if acked <= {members[v.member_id] for v in rows} else None
+
+        await _eventually(all_acked_votes_stored, "every acknowledged vote stored", bot)
+    finally:
+        await bot.stop()
