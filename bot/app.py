@@ -12,7 +12,6 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.inbound import track_listeners
 from bot.sending.context import Deps
 from bot.sending.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
 from handlers import register_all
@@ -115,6 +114,5 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
         return None
 
     app.error(on_error)
-    track_listeners(app, deps)
     register_all(app)
     return app

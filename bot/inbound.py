@@ -52,6 +52,8 @@ MAX_BODY_BYTES = 512 * 1024
 # Requests that change nothing: not stored, not remembered (a replay of them is harmless).
 READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_opened"})
 
+# Bodies larger than this are hashed on a worker thread (`check_signature`).
+HASH_ON_THREAD_BYTES = 64 * 1024
 # Slack waits 3 s for an answer: a request not stored by then is answered with an error, so that
 # Slack (or the person, clicking again) retries, rather than a 200 that a crash could undo.
 STORE_WITHIN_SECONDS = 2.0
@@ -76,14 +78,18 @@ class Refusal:
     reason: str  # for the log (no request content)
 
 
-def check_signature(
+async def check_signature(
     signing_secret: str,
     headers: Mapping[str, str],
     body: bytes,
     *,
     now: float | None = None,
 ) -> Refusal | None:
-    """None if Slack signed `body` within the window; otherwise why not (always 401)."""
+    """None if Slack signed `body` within the window; otherwise why not (always 401).
+
+    A large body is hashed on a worker thread (hashlib lets go of the GIL), so that anonymous
+    callers posting big bodies do not hold up the event loop that answers real clicks.
+    """
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
@@ -92,7 +98,12 @@ def check_signature(
     if abs(moment - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
         return Refusal(401, "timestamp outside Slack's five-minute window")
     base = b"v0:" + timestamp.encode("ascii") + b":" + body
-    expected = "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    mac = hmac.new(signing_secret.encode(), digestmod=hashlib.sha256)
+    if len(base) > HASH_ON_THREAD_BYTES:
+        await asyncio.to_thread(mac.update, base)
+    else:
+        mac.update(base)
+    expected = "v0=" + mac.hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return Refusal(401, "bad signature")
     return None
@@ -111,107 +122,134 @@ def changes_something(body: Mapping[str, Any]) -> bool:
     return kind not in READ_ONLY_TYPES
 
 
-async def receive(
-    app: AsyncApp,
-    deps: Deps,
-    *,
-    raw: bytes,
-    headers: Mapping[str, str],
-    query: str,
-    instance: int,
-) -> BoltResponse | Refusal:
-    """One HTTP request to `POST /slack/events`, its body read (and capped) by the server."""
-    refusal = check_signature(deps.settings.signing_secret or "", headers, raw)
-    if refusal is not None:
-        return refusal
-    try:
-        request = AsyncBoltRequest(body=raw.decode("utf-8"), query=query, headers=dict(headers))
-    except _UNREADABLE as error:  # not UTF-8, not JSON, nested too deep, not an object
-        return Refusal(400, f"unreadable body ({type(error).__name__})")
-    return await _store_then_dispatch(
-        app,
-        deps,
-        request,
-        key=headers.get("X-Slack-Signature", ""),
-        content_type=headers.get("Content-Type", ""),
-        body=request.raw_body,
-        instance=instance,
-    )
-
-
-async def receive_socket(
-    app: AsyncApp, deps: Deps, *, payload: dict[str, Any], envelope_id: str, instance: int
-) -> BoltResponse | Refusal:
-    """One request over Socket Mode: stored (by its envelope id) before the socket acks it."""
-    try:
-        request = AsyncBoltRequest(body=payload, mode="socket_mode")
-    except _UNREADABLE as error:
-        return Refusal(400, f"unreadable payload ({type(error).__name__})")
-    return await _store_then_dispatch(
-        app,
-        deps,
-        request,
-        key=f"socket:{envelope_id}",
-        content_type=SOCKET_MODE,
-        body=json.dumps(payload),
-        instance=instance,
-    )
-
-
-async def _store_then_dispatch(
-    app: AsyncApp,
-    deps: Deps,
-    request: AsyncBoltRequest,
-    *,
-    key: str,
-    content_type: str,
-    body: str,
-    instance: int,
-) -> BoltResponse | Refusal:
-    request_id: int | None = None
-    try:
-        stored = changes_something(request.body)
-    except _UNREADABLE as error:
-        return Refusal(400, f"malformed payload ({type(error).__name__})")
-    is_event = request.body.get("type") == "event_callback"
-    if stored:
-        try:
-            request_id = await asyncio.wait_for(
-                inbox.remember(
-                    deps.sessions,
-                    signature=key,
-                    content_type=content_type,
-                    body=body,
-                    now=wall_clock(),
-                    instance=instance,
-                ),
-                STORE_WITHIN_SECONDS,
-            )
-        except TimeoutError:
-            return Refusal(503, "the request could not be stored in time")
-        except DATABASE_FAILURES as error:
-            if not is_database_unavailable(error) or is_event:
-                return Refusal(503, "the database is unavailable: Slack will retry the event")
-            # A person is waiting: the listener meets the outage too and tells them, clearly,
-            # that nothing was saved (bot/sending/db_errors.py).
-        else:
-            if request_id is None and is_event:
-                # Slack's own retry of an event (new signatures, unless sent within the same
-                # second): its event id makes it harmless, and Slack wants its 200.
-                return BoltResponse(status=200, body="")
-            if request_id is None:
-                return Refusal(401, "replayed request (its signature was used already)")
-    try:
-        return await dispatch(app, deps, request, request_id)
-    except _UNREADABLE as error:  # a forged shape Bolt's routing trips over
-        if request_id is not None:
-            await _mark_handled(deps, request_id)
-        return Refusal(400, f"malformed payload ({type(error).__name__})")
-
-
 def wall_clock() -> datetime:
     """Inbox times are real time (see bot/services/inbox.py), whatever clock the rules use."""
     return datetime.now(UTC)
+
+
+class Inbound:
+    """This process's entrance for Slack's requests (HTTP and Socket Mode alike)."""
+
+    def __init__(self, app: AsyncApp, deps: Deps, life: InstanceLife) -> None:
+        self.app = app
+        self.deps = deps
+        self.life = life
+        self.writer = inbox.InboxWriter(deps.sessions)
+        runner = app.listener_runner
+        runner.listener_start_handler = _ListenerStarted()
+        runner.listener_completion_handler = _ListenerFinished(self)
+
+    async def receive(
+        self, *, raw: bytes, headers: Mapping[str, str], query: str
+    ) -> BoltResponse | Refusal:
+        """One HTTP request to `POST /slack/events`, its body read (and capped) by the server."""
+        refusal = await check_signature(self.deps.settings.signing_secret or "", headers, raw)
+        if refusal is not None:
+            return refusal
+        try:
+            text = raw.decode("utf-8")
+            request = AsyncBoltRequest(body=text, query=query, headers=dict(headers))
+        except _UNREADABLE as error:  # not UTF-8, not JSON, nested too deep, not an object
+            return Refusal(400, f"unreadable body ({type(error).__name__})")
+        return await self._store_then_dispatch(
+            request,
+            key=headers.get("X-Slack-Signature", ""),
+            content_type=headers.get("Content-Type", ""),
+            body=text,
+        )
+
+    async def receive_socket(
+        self, *, payload: dict[str, Any], envelope_id: str
+    ) -> BoltResponse | Refusal:
+        """One request over Socket Mode: stored (by its envelope id) before the socket acks."""
+        try:
+            request = AsyncBoltRequest(body=payload, mode="socket_mode")
+        except _UNREADABLE as error:
+            return Refusal(400, f"unreadable payload ({type(error).__name__})")
+        return await self._store_then_dispatch(
+            request, key=f"socket:{envelope_id}", content_type=SOCKET_MODE, body=json.dumps(payload)
+        )
+
+    async def _store_then_dispatch(
+        self, request: AsyncBoltRequest, *, key: str, content_type: str, body: str
+    ) -> BoltResponse | Refusal:
+        try:
+            stored = changes_something(request.body)
+        except _UNREADABLE as error:
+            return Refusal(400, f"malformed payload ({type(error).__name__})")
+        is_event = request.body.get("type") == "event_callback"
+        request_id: int | None = None
+        if stored:
+            try:
+                request_id = await asyncio.wait_for(
+                    self.writer.remember(
+                        signature=key,
+                        content_type=content_type,
+                        body=body,
+                        now=wall_clock(),
+                        instance=self.life.number,
+                    ),
+                    STORE_WITHIN_SECONDS,
+                )
+            except TimeoutError:
+                return Refusal(503, "the request could not be stored in time")
+            except DATABASE_FAILURES as error:
+                if not is_database_unavailable(error) or is_event:
+                    return Refusal(503, "the database is unavailable: Slack will retry the event")
+                # A person is waiting: the listener meets the outage too and tells them,
+                # clearly, that nothing was saved (bot/sending/db_errors.py).
+            else:
+                if request_id is None and is_event:
+                    # Slack's own retry of an event (new signatures, unless sent within the
+                    # same second): its event id makes it harmless, and Slack wants its 200.
+                    return BoltResponse(status=200, body="")
+                if request_id is None:
+                    return Refusal(401, "replayed request (its signature was used already)")
+        try:
+            return await self._dispatch(request, request_id)
+        except _UNREADABLE as error:  # a forged shape Bolt's routing trips over
+            if request_id is not None:
+                await self.mark_handled(request_id)
+            return Refusal(400, f"malformed payload ({type(error).__name__})")
+
+    async def _dispatch(self, request: AsyncBoltRequest, request_id: int | None) -> BoltResponse:
+        """Hand a request to Bolt; when no listener takes it, it is handled at once."""
+        if request_id is not None:
+            request.context[_INBOX_ID] = request_id
+        response = await self.app.async_dispatch(request)
+        if request_id is not None:
+            # A listener Bolt started after acking (events are acked first) runs its first
+            # step before this coroutine resumes; one turn of the loop shows whether it began.
+            await asyncio.sleep(0)
+            if not request.context.get(_STARTED):
+                await self.mark_handled(request_id)
+        return response
+
+    async def mark_handled(self, request_id: int) -> None:
+        try:
+            await self.writer.mark_handled(request_id, wall_clock())
+        except Exception as error:  # the database went away: handled again later, harmlessly
+            log.warning("Could not mark request %s handled: %s", request_id, type(error).__name__)
+
+    async def redeliver_unhandled(self) -> int:
+        """Handle again what a dead instance left unhandled (each request by one taker)."""
+        sessions = self.deps.sessions
+        taken = await inbox.take_unhandled(
+            sessions, now=wall_clock(), instance=self.life.number, is_alive=self.life.is_alive
+        )
+        for stored in taken:
+            if stored.content_type == SOCKET_MODE:
+                request = AsyncBoltRequest(body=json.loads(stored.body), mode="socket_mode")
+            else:
+                request = AsyncBoltRequest(
+                    body=stored.body, headers={"content-type": [stored.content_type]}
+                )
+            log.info("Handling request %s again: a restart interrupted it", stored.id)
+            await self._dispatch(request, stored.id)
+        forgotten = await inbox.forget_old(sessions, wall_clock())
+        if forgotten:
+            log.debug("Forgot %d handled request(s) past the replay window", forgotten)
+        return len(taken)
 
 
 class _ListenerStarted(AsyncListenerStartHandler):
@@ -220,81 +258,28 @@ class _ListenerStarted(AsyncListenerStartHandler):
 
 
 class _ListenerFinished(AsyncListenerCompletionHandler):
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    """Marks a stored request handled when its listener ends, however it ends."""
+
+    def __init__(self, inbound: Inbound) -> None:
+        self.inbound = inbound
 
     async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
         request_id = request.context.get(_INBOX_ID)
         if isinstance(request_id, int):
-            await _mark_handled(self.deps, request_id)
-
-
-async def _mark_handled(deps: Deps, request_id: int) -> None:
-    try:
-        await inbox.mark_handled(deps.sessions, request_id, wall_clock())
-    except Exception as error:  # the database went away: it is handled again later, harmlessly
-        log.warning("Could not mark request %s handled: %s", request_id, type(error).__name__)
-
-
-def track_listeners(app: AsyncApp, deps: Deps) -> None:
-    """Mark a stored request handled when its listener ends (however it ends)."""
-    runner = app.listener_runner
-    runner.listener_start_handler = _ListenerStarted()
-    runner.listener_completion_handler = _ListenerFinished(deps)
-
-
-async def dispatch(
-    app: AsyncApp, deps: Deps, request: AsyncBoltRequest, request_id: int | None
-) -> BoltResponse:
-    """Hand a request to Bolt; when no listener takes it, it is handled at once."""
-    if request_id is not None:
-        request.context[_INBOX_ID] = request_id
-    response = await app.async_dispatch(request)
-    if request_id is not None:
-        # A listener Bolt started after acking (events are acked first) runs its first step
-        # before this coroutine resumes; one turn of the loop shows whether it was started.
-        await asyncio.sleep(0)
-        if not request.context.get(_STARTED):
-            await _mark_handled(deps, request_id)
-    return response
-
-
-async def redeliver_unhandled(app: AsyncApp, deps: Deps, life: InstanceLife) -> int:
-    """Handle again what a crashed instance left unhandled (each request once)."""
-    taken = await inbox.take_unhandled(
-        deps.sessions, now=wall_clock(), instance=life.number, is_alive=life.is_alive
-    )
-    for stored in taken:
-        if stored.content_type == SOCKET_MODE:
-            request = AsyncBoltRequest(body=json.loads(stored.body), mode="socket_mode")
-        else:
-            request = AsyncBoltRequest(
-                body=stored.body, headers={"content-type": [stored.content_type]}
-            )
-        log.info("Handling request %s again: a restart interrupted it", stored.id)
-        await dispatch(app, deps, request, stored.id)
-    forgotten = await inbox.forget_old(deps.sessions, wall_clock())
-    if forgotten:
-        log.debug("Forgot %d handled request(s) past the replay window", forgotten)
-    return len(taken)
+            await self.inbound.mark_handled(request_id)
 
 
 class DurableSocketModeHandler(AsyncSocketModeHandler):
     """Socket Mode, with each request stored before the socket acknowledges it (as over HTTP)."""
 
-    def __init__(self, app: AsyncApp, deps: Deps, app_token: str, instance: int) -> None:
-        super().__init__(app, app_token)
-        self.deps = deps
-        self.instance = instance
+    def __init__(self, inbound: Inbound, app_token: str) -> None:
+        super().__init__(inbound.app, app_token)
+        self.inbound = inbound
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.time()
-        outcome = await receive_socket(
-            self.app,
-            self.deps,
-            payload=req.payload,
-            envelope_id=req.envelope_id,
-            instance=self.instance,
+        outcome = await self.inbound.receive_socket(
+            payload=req.payload, envelope_id=req.envelope_id
         )
         if isinstance(outcome, Refusal):
             # No ack: Slack shows the person an error (or retries an event), as over HTTP.

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_app, make_client
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.config import Settings
-from bot.inbound import DurableSocketModeHandler, redeliver_unhandled
+from bot.inbound import DurableSocketModeHandler, Inbound
 from bot.sending.context import Deps
 from bot.server import build_web_app
 from models.db import make_engine, make_session_factory
@@ -62,7 +62,7 @@ class Runtime:
     engine: AsyncEngine
     bolt: AsyncApp
     client: AsyncWebClient
-    life: InstanceLife
+    inbound: Inbound
     scheduler: AsyncIOScheduler | None = None
     runner: web.AppRunner | None = None
     url: str | None = None
@@ -81,7 +81,7 @@ class Runtime:
             self.scheduler, self.running_jobs
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
-        await self.life.stop()
+        await self.inbound.life.stop()
         await self.engine.dispose()
 
 
@@ -95,7 +95,10 @@ async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     client = make_client(deps)
     life = InstanceLife(engine)
     await life.start()
-    return Runtime(deps=deps, engine=engine, bolt=build_app(deps, client), client=client, life=life)
+    bolt = build_app(deps, client)
+    return Runtime(
+        deps=deps, engine=engine, bolt=bolt, client=client, inbound=Inbound(bolt, deps, life)
+    )
 
 
 async def start_http(
@@ -108,9 +111,7 @@ async def start_http(
 ) -> Runtime:
     """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
     runtime = await prepare(settings, clock)
-    runner = web.AppRunner(
-        build_web_app(runtime.bolt, runtime.deps, runtime.life.number), access_log=None
-    )
+    runner = web.AppRunner(build_web_app(runtime.inbound), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port if port is None else port)
     await site.start()
@@ -127,7 +128,7 @@ def start_jobs(runtime: Runtime) -> None:
     scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
 
     async def redeliver(deps: Deps, client: AsyncWebClient) -> int:
-        return await redeliver_unhandled(runtime.bolt, deps, runtime.life)
+        return await runtime.inbound.redeliver_unhandled()
 
     scheduler.add_job(
         runtime.running_jobs.tracked(redeliver),
@@ -155,9 +156,7 @@ async def run_forever(settings: Settings) -> None:
     if settings.socket_mode:
         runtime = await prepare(settings)
         start_jobs(runtime)
-        handler = DurableSocketModeHandler(
-            runtime.bolt, runtime.deps, settings.app_token or "", runtime.life.number
-        )
+        handler = DurableSocketModeHandler(runtime.inbound, settings.app_token or "")
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Connected to Slack in Socket Mode")
         try:

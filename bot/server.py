@@ -9,12 +9,11 @@ from datetime import date
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
 from bot.blocks.register_page import render_html, render_json
 from bot.domain.dates import local_date
-from bot.inbound import MAX_BODY_BYTES, Refusal, receive
+from bot.inbound import MAX_BODY_BYTES, Inbound, Refusal
 from bot.sending.context import Deps
 from bot.services.register import RegisterEntry, current_members
 
@@ -22,8 +21,7 @@ log = logging.getLogger(__name__)
 
 
 DEPS_KEY = web.AppKey("deps", Deps)
-BOLT_KEY = web.AppKey("bolt", AsyncApp)
-INSTANCE_KEY = web.AppKey("instance", int)
+INBOUND_KEY = web.AppKey("inbound", Inbound)
 
 
 async def slack_events(request: web.Request) -> web.Response:
@@ -34,13 +32,8 @@ async def slack_events(request: web.Request) -> web.Response:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _refused(Refusal(413, "body over the size limit"))
-    outcome = await receive(
-        request.app[BOLT_KEY],
-        request.app[DEPS_KEY],
-        raw=raw,
-        headers=request.headers,
-        query=request.query_string,
-        instance=request.app[INSTANCE_KEY],
+    outcome = await request.app[INBOUND_KEY].receive(
+        raw=raw, headers=request.headers, query=request.query_string
     )
     if isinstance(outcome, Refusal):
         return _refused(outcome)
@@ -98,12 +91,11 @@ async def network_json(request: web.Request) -> web.Response:
     )
 
 
-def build_web_app(bolt: AsyncApp, deps: Deps, instance: int) -> web.Application:
-    """The HTTP server; `instance` names this process in the inbox (models/locks.py)."""
+def build_web_app(inbound: Inbound) -> web.Application:
+    """The HTTP server: Slack's requests go to `inbound`, the rest reads the database."""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    web_app[BOLT_KEY] = bolt
-    web_app[DEPS_KEY] = deps
-    web_app[INSTANCE_KEY] = instance
+    web_app[INBOUND_KEY] = inbound
+    web_app[DEPS_KEY] = inbound.deps
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/network", network_page)

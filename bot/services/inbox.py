@@ -13,6 +13,7 @@ the injected one: Slack's window for signatures is real time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,43 +38,101 @@ class StoredRequest:
     body: str
 
 
-async def remember(
-    sessions: SessionFactory,
-    *,
-    signature: str,
-    content_type: str,
-    body: str,
-    now: datetime,
-    instance: int,
-) -> int | None:
-    """Store a request before answering Slack: its id, or None for a replay (signature seen)."""
-    async with transaction(sessions) as session:
-        inserted = await session.exec(
-            insert_for(session, InboundRequest)
-            .values(
-                signature=signature,
-                received_at=now,
-                content_type=content_type[:100],
-                body=body,
-                instance=instance,
-                claimed_at=now,
-                attempts=1,
-            )
-            .on_conflict_do_nothing()
-            .returning(col(InboundRequest.id))
-        )
-        row = inserted.scalar_one_or_none()
-    return int(row) if row is not None else None
+@dataclass
+class _Arrival:
+    values: dict[str, object]
+    stored: asyncio.Future[int | None]
 
 
-async def mark_handled(sessions: SessionFactory, request_id: int, now: datetime) -> None:
-    """The listener has finished: forget the body, keep the signature for the replay window."""
-    async with transaction(sessions) as session:
-        await session.exec(
-            update(InboundRequest)
-            .where(col(InboundRequest.id) == request_id)
-            .values(handled_at=now, body=None)
-        )
+class InboxWriter:
+    """Group commit: requests arriving together are stored together, in one transaction.
+
+    Storing comes before every acknowledgement, so 25 clicks arriving at once would otherwise
+    queue for 25 commits on SQLite's single writer. Here whoever arrives while a commit is
+    under way joins the next one: each waits for at most two commits, and the marks that
+    requests were handled ride along in the same transactions.
+    """
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self._arrivals: list[_Arrival] = []
+        self._handled: list[tuple[int, datetime, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+        self.commits = 0  # for benchmarks and tests: how many transactions stored requests
+
+    async def remember(
+        self, *, signature: str, content_type: str, body: str, now: datetime, instance: int
+    ) -> int | None:
+        """Store a request before answering Slack: its id, or None for a replay (signature
+        seen before). Raises what the database raised."""
+        values: dict[str, object] = {
+            "signature": signature,
+            "received_at": now,
+            "content_type": content_type[:100],
+            "body": body,
+            "instance": instance,
+            "claimed_at": now,
+            "attempts": 1,
+        }
+        stored: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._arrivals.append(_Arrival(values, stored))
+        self._write_soon()
+        return await asyncio.shield(stored)
+
+    async def mark_handled(self, request_id: int, now: datetime) -> None:
+        """The listener has finished: forget the body, keep the signature for the replay window."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._handled.append((request_id, now, done))
+        self._write_soon()
+        await asyncio.shield(done)
+
+    def _write_soon(self) -> None:
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.get_running_loop().create_task(self._write_all())
+
+    async def _write_all(self) -> None:
+        while self._arrivals or self._handled:
+            arrivals, self._arrivals = self._arrivals, []
+            handled, self._handled = self._handled, []
+            try:
+                ids = await self._commit(arrivals, handled)
+            except Exception as error:  # each waiter meets it, as if it had written alone
+                for waiter in [a.stored for a in arrivals] + [h[2] for h in handled]:
+                    if not waiter.done():
+                        waiter.set_exception(error)
+                continue
+            for arrival in arrivals:
+                # The first of a signature gets the id; any later one (a replay) gets None.
+                row_id = ids.pop(str(arrival.values["signature"]), None)
+                if not arrival.stored.done():
+                    arrival.stored.set_result(row_id)
+            for _, _, done in handled:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _commit(
+        self, arrivals: list[_Arrival], handled: list[tuple[int, datetime, asyncio.Future[None]]]
+    ) -> dict[str, int]:
+        stored: dict[str, int] = {}
+        # One row per signature: a replay arriving with its original is its duplicate.
+        first = list({str(a.values["signature"]): a.values for a in reversed(arrivals)}.values())
+        async with transaction(self.sessions) as session:
+            if arrivals:
+                rows = await session.exec(
+                    insert_for(session, InboundRequest)
+                    .values(first)
+                    .on_conflict_do_nothing()
+                    .returning(col(InboundRequest.id), col(InboundRequest.signature))
+                )
+                stored = {signature: int(row_id) for row_id, signature in rows.all()}
+            for request_id, now, _ in handled:
+                await session.exec(
+                    update(InboundRequest)
+                    .where(col(InboundRequest.id) == request_id)
+                    .values(handled_at=now, body=None)
+                )
+        self.commits += 1
+        return stored
 
 
 async def take_unhandled(

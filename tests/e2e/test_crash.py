@@ -84,10 +84,10 @@ class BotProcess:
         )
         log.close()
         if self.socket_mode:
-            connections = self.standin.socket_mode.connections
+            opened = self.standin.socket_mode.opened
             for _ in range(300):
                 assert self.process.returncode is None, self.log()
-                if self.standin.socket_mode.connections > connections:
+                if self.standin.socket_mode.opened > opened:
                     return
                 await asyncio.sleep(0.1)
             raise AssertionError("the bot never connected in Socket Mode:\n" + self.log())
