@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.async_app import AsyncApp
@@ -46,9 +47,17 @@ log = logging.getLogger(__name__)
 
 # Slack refuses requests whose timestamp is more than five minutes off; so do we.
 SIGNATURE_WINDOW_SECONDS = 300
-# The largest request Slack sends this bot, measured on every surface with the largest post,
-# modal and event the bot can be sent (tests/e2e/test_request_limits.py), with room to spare.
-MAX_BODY_BYTES = 512 * 1024
+# The largest request Slack sends this bot, by content type, measured on every surface with the
+# largest post, form and event the bot can be sent (tests/e2e/test_request_limits.py), with room
+# to spare: interactions and commands are form-encoded, events JSON.
+MAX_BODY_BYTES = {
+    "application/x-www-form-urlencoded": 512 * 1024,
+    "application/json": 2560 * 1024,
+}
+# Bodies up to this size are read at once; larger ones one at a time (`read_signed`), with a
+# pause after each that turns out not to be Slack's.
+SMALL_BODY_BYTES = 64 * 1024
+LARGE_REFUSAL_PAUSE_SECONDS = 0.1
 # Requests that change nothing: not stored, not remembered (a replay of them is harmless).
 READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_opened"})
 
@@ -135,17 +144,51 @@ class Inbound:
         self.deps = deps
         self.life = life
         self.writer = inbox.InboxWriter(deps.sessions)
+        self._large_bodies = asyncio.Semaphore(1)
         runner = app.listener_runner
         runner.listener_start_handler = _ListenerStarted()
         runner.listener_completion_handler = _ListenerFinished(self)
 
+    async def read_signed(self, request: web.Request) -> bytes | Refusal:
+        """The body of an HTTP request, once its size and Slack's signature over it are right.
+
+        Bodies over the limit for their type are refused before they are read. Large ones
+        (over `SMALL_BODY_BYTES`, or of unknown length) are read and checked one at a time:
+        real ones are rare, and anonymous callers posting big bodies then cost one body's
+        work at a time, while the small requests that votes are go straight through.
+        """
+        limit = MAX_BODY_BYTES.get(request.content_type)
+        if limit is None:
+            return Refusal(415, "not a content type Slack sends")
+        length = request.content_length
+        if length is not None and length > limit:
+            return Refusal(413, "body over the size limit")
+        if length is not None and length <= SMALL_BODY_BYTES:
+            return await self._read_and_check(request, limit)
+        async with self._large_bodies:
+            body = await self._read_and_check(request, limit)
+            if isinstance(body, Refusal):
+                # Whoever sends large bodies Slack did not sign waits before the next is read.
+                await asyncio.sleep(LARGE_REFUSAL_PAUSE_SECONDS)
+            return body
+
+    async def _read_and_check(self, request: web.Request, limit: int) -> bytes | Refusal:
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            return Refusal(401, "missing or malformed timestamp")  # before reading a byte
+        raw = bytearray()
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            raw += chunk
+            if len(raw) > limit:
+                return Refusal(413, "body over the size limit")
+        body = bytes(raw)
+        secret = self.deps.settings.signing_secret or ""
+        refusal = await check_signature(secret, request.headers, body)
+        return refusal if refusal is not None else body
+
     async def receive(
         self, *, raw: bytes, headers: Mapping[str, str], query: str
     ) -> BoltResponse | Refusal:
-        """One HTTP request to `POST /slack/events`, its body read (and capped) by the server."""
-        refusal = await check_signature(self.deps.settings.signing_secret or "", headers, raw)
-        if refusal is not None:
-            return refusal
+        """One HTTP request to `POST /slack/events`, its signed body read by `read_signed`."""
         try:
             text = raw.decode("utf-8")
             request = AsyncBoltRequest(body=text, query=query, headers=dict(headers))

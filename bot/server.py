@@ -26,15 +26,11 @@ INBOUND_KEY = web.AppKey("inbound", Inbound)
 
 async def slack_events(request: web.Request) -> web.Response:
     """Slack's requests: signature first (over the raw bytes), then stored, then Bolt."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return _refused(Refusal(413, "body over the size limit"))
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return _refused(Refusal(413, "body over the size limit"))
-    outcome = await request.app[INBOUND_KEY].receive(
-        raw=raw, headers=request.headers, query=request.query_string
-    )
+    inbound = request.app[INBOUND_KEY]
+    raw = await inbound.read_signed(request)
+    if isinstance(raw, Refusal):
+        return _refused(raw)
+    outcome = await inbound.receive(raw=raw, headers=request.headers, query=request.query_string)
     if isinstance(outcome, Refusal):
         return _refused(outcome)
     return await to_aiohttp_response(outcome)
@@ -42,7 +38,10 @@ async def slack_events(request: web.Request) -> web.Response:
 
 def _refused(refusal: Refusal) -> web.Response:
     log.info("Refused a request to /slack/events: %s", refusal.reason)
-    return web.json_response({"error": "refused"}, status=refusal.status)
+    response = web.json_response({"error": "refused"}, status=refusal.status)
+    # Whatever the caller still sends on this connection is not read: it has to connect anew.
+    response.force_close()
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -93,7 +92,7 @@ async def network_json(request: web.Request) -> web.Response:
 
 def build_web_app(inbound: Inbound) -> web.Application:
     """The HTTP server: Slack's requests go to `inbound`, the rest reads the database."""
-    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+    web_app = web.Application(client_max_size=max(MAX_BODY_BYTES.values()))
     web_app[INBOUND_KEY] = inbound
     web_app[DEPS_KEY] = inbound.deps
     web_app.router.add_post("/slack/events", slack_events)

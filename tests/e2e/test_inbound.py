@@ -97,7 +97,7 @@ async def test_anonymous_bodies_are_neither_parsed_nor_logged(
     caplog.set_level(logging.DEBUG)
     forged_line = "\nINFO:bot.audit:decision recorded by U0STAFF001"
     small = ("payload=" + "A" * 1000 + forged_line).encode()
-    huge = b"payload=" + b"B" * (MAX_BODY_BYTES + 1)
+    huge = b"payload=" + b"B" * (MAX_BODY_BYTES["application/x-www-form-urlencoded"] + 1)
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": "1700000000",
