@@ -11,11 +11,11 @@ from bot.sending.context import Deps
 from bot.sending.posts import (
     announce_decision,
     refresh_post,
-    tell,
     try_post_application,
     try_post_round,
 )
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
+from bot.sending.tell import tell
 from bot.services.applications import load_view
 from bot.services.posting import pending_decision_announcements, pending_rounds
 

@@ -13,8 +13,9 @@ from bot.domain import ids
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
 from bot.sending.home import refresh_homes
-from bot.sending.posts import refresh_post, tell
+from bot.sending.posts import refresh_post
 from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened, post_not_updated
+from bot.sending.tell import tell
 from bot.services.applications import NotFound, load_view
 from bot.services.roster import active_member
 from bot.services.voting import (

@@ -17,6 +17,7 @@ from bot.blocks.help import build_help
 from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate, unescape_entities
 from bot.sending.context import Deps
+from bot.sending.tell import tell
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -39,12 +40,9 @@ class CommandCall:
 
     async def reply(self, text: str, blocks: list[Any] | None = None) -> None:
         """An answer only the caller sees."""
-        await self.respond(
-            text=text,
-            blocks=[b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]
-            if blocks
-            else None,
-            response_type="ephemeral",
+        channel = str(self.body.get("channel_id") or "") or None
+        await tell(
+            self.client, self.user_id, text, blocks=blocks, respond=self.respond, channel=channel
         )
 
 

@@ -12,8 +12,9 @@ from bot.domain.dates import local_date
 from bot.domain.escape import clean, mrkdwn, parse_id, truncate
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
-from bot.sending.posts import refresh_post, tell, try_post_application, try_post_round
+from bot.sending.posts import refresh_post, try_post_application, try_post_round
 from bot.sending.slack_errors import SLACK_FAILURES, explain
+from bot.sending.tell import tell
 from bot.services.applications import NotFound
 from bot.services.registration import (
     ApplicationForm,

@@ -13,8 +13,9 @@ from bot.domain.escape import clean, parse_id
 from bot.domain.review import CHOICE_LABELS
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home, refresh_homes
-from bot.sending.posts import announce_decision, refresh_post, tell
+from bot.sending.posts import announce_decision, refresh_post
 from bot.sending.slack_errors import SLACK_FAILURES, error_code, post_not_updated
+from bot.sending.tell import tell
 from bot.services.decisions import DecisionRefused, record_decision
 from bot.services.voting import VoteRefused, declare_conflict
 from models.db import transaction
