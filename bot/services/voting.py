@@ -10,69 +10,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.escape import parse_id
-from bot.domain.review import CHOICE_LABELS
+from bot.domain.refusals import Refusal, Refused, Task, Thing
+from bot.domain.review import require_open, require_under_review
 from bot.services import audit
+from bot.services.applications import ApplicationView, load_view
 from bot.services.roster import active_member
+from bot.services.rounds import current_decision, current_round
 from models.dialect import insert_for
 from models.tables import (
     Application,
     ApplicationStatus,
     Conflict,
-    Decision,
     Member,
-    ReviewRound,
     Vote,
     VoteChange,
     VoteChoice,
 )
 
 CONFLICT_REASON_MAX = 500
-
-
-class Refusal(StrEnum):
-    NOT_FOUND = "not_found"
-    NOT_MEMBER = "not_member"
-    RECUSED = "recused"
-    OLD_ROUND = "old_round"
-    DECIDED = "decided"
-    NOT_OPEN = "not_open"
-    ALREADY_DECLARED = "already_declared"
-    BAD_REASON = "bad_reason"
-
-
-REFUSAL_TEXT: dict[Refusal, str] = {
-    Refusal.NOT_FOUND: "I can't find that application any more.",
-    Refusal.NOT_MEMBER: (
-        "Sorry, only members of the working group can vote. If you should be on the roster, "
-        "ask a member of staff to add you with `/sanctuary group add`."
-    ),
-    Refusal.RECUSED: (
-        "You declared a conflict of interest on this application, so you can't vote on it."
-    ),
-    Refusal.OLD_ROUND: (
-        "That button belongs to an earlier round of this review. Please vote on the current "
-        "round in the updated post."
-    ),
-    Refusal.DECIDED: "The decision on this round has been recorded, so the votes are final.",
-    Refusal.NOT_OPEN: "This application is not under review, so there is nothing to vote on.",
-    Refusal.ALREADY_DECLARED: "You have already declared a conflict on this application.",
-    Refusal.BAD_REASON: f"Please give a reason (up to {CONFLICT_REASON_MAX} characters).",
-}
-
-
-class VoteRefused(Exception):
-    """The click (or declaration) is refused; `reason` says why, `message` in words."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(REFUSAL_TEXT[reason])
-        self.reason = reason
-        self.message = REFUSAL_TEXT[reason]
 
 
 @dataclass(frozen=True)
@@ -86,28 +45,6 @@ class VoteResult:
     @property
     def unchanged(self) -> bool:
         return self.previous == self.choice
-
-    def confirmation(self) -> str:
-        label = CHOICE_LABELS[self.choice]
-        if self.unchanged:
-            return f"Your vote is already *{label}* (round {self.round}). No change."
-        if self.previous is not None:
-            return (
-                f"Vote changed from *{CHOICE_LABELS[self.previous]}* to *{label}* "
-                f"(round {self.round}). You can change it until the decision."
-            )
-        return (
-            f"Vote recorded: *{label}* (round {self.round}). You can change it until the decision."
-        )
-
-
-def parse_button_value(value: str) -> tuple[int, int] | None:
-    """`<application id>:<round>` from a review button; None if malformed."""
-    app_part, _, round_part = value.partition(":")
-    application_id, round = parse_id(app_part), parse_id(round_part)
-    if application_id is None or round is None:
-        return None
-    return application_id, round
 
 
 async def _locked_application(
@@ -125,8 +62,16 @@ async def _locked_application(
         )
     ).first()
     if application is None:
-        raise VoteRefused(Refusal.NOT_FOUND)
+        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
     return application
+
+
+async def _member(session: AsyncSession, user_id: str, task: Task) -> Member:
+    """The active member `user_id`; refused (for `task`) to anyone not on the roster."""
+    member = await active_member(session, user_id)
+    if member is None or member.id is None:
+        raise Refused(Refusal.NOT_MEMBER, task=task)
+    return member
 
 
 async def is_recused(session: AsyncSession, application_id: int, member_id: int) -> bool:
@@ -140,26 +85,18 @@ async def is_recused(session: AsyncSession, application_id: int, member_id: int)
     return row is not None
 
 
-async def _round_is_decided(session: AsyncSession, application: Application) -> bool:
-    decision = (
-        await session.exec(
-            select(Decision.id).where(
-                Decision.application_id == application.id,
-                Decision.round == application.current_round,
-            )
-        )
-    ).first()
-    if decision is not None:
-        return True
-    closed = (
-        await session.exec(
-            select(ReviewRound.closed_at).where(
-                ReviewRound.application_id == application.id,
-                ReviewRound.number == application.current_round,
-            )
-        )
-    ).first()
-    return closed is not None
+async def _votes_final(session: AsyncSession, application: Application) -> Refused | None:
+    """Why votes on the current round are final (decided, or closed), or None while open."""
+    decision = await current_decision(session, application)
+    review_round = await current_round(session, application)
+    closed = review_round is not None and review_round.closed_at is not None
+    if decision is None and not closed and application.status not in _DECIDED:
+        return None
+    outcome = decision.outcome if decision is not None else None
+    return Refused(Refusal.DECIDED, round=application.current_round, outcome=outcome)
+
+
+_DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.DECLINED)
 
 
 async def record_vote(
@@ -171,25 +108,20 @@ async def record_vote(
     choice: VoteChoice,
     now: datetime,
 ) -> VoteResult:
-    """Record or change `voter`'s vote; VoteRefused with the reason when they may not."""
+    """Record or change `voter`'s vote; Refused with the reason when they may not."""
     application = await _locked_application(session, application_id, shared=True)
-    member = await active_member(session, voter)
-    if member is None or member.id is None:
-        raise VoteRefused(Refusal.NOT_MEMBER)
+    member = await _member(session, voter, Task.VOTE)
+    assert member.id is not None
     if session.get_bind().dialect.name == "postgresql":
         # One member's clicks one at a time, so that the history says truly what each changed.
         await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
     if round != application.current_round:
-        raise VoteRefused(Refusal.OLD_ROUND)
-    if await _round_is_decided(session, application) or application.status in (
-        ApplicationStatus.APPROVED,
-        ApplicationStatus.DECLINED,
-    ):
-        raise VoteRefused(Refusal.DECIDED)
-    if application.status != ApplicationStatus.UNDER_REVIEW:
-        raise VoteRefused(Refusal.NOT_OPEN)
+        raise Refused(Refusal.OLD_ROUND, round=round, current=application.current_round)
+    if (final := await _votes_final(session, application)) is not None:
+        raise final
+    require_under_review(application)
     if await is_recused(session, application_id, member.id):
-        raise VoteRefused(Refusal.RECUSED)
+        raise Refused(Refusal.RECUSED)
     key = {"application_id": application_id, "round": round, "member_id": member.id}
     previous_raw = (
         await session.exec(
@@ -223,6 +155,25 @@ async def record_vote(
     return result
 
 
+async def _may_declare(session: AsyncSession, application: Application, user_id: str) -> Member:
+    """The member declaring a conflict on the application; Refused if they may not."""
+    member = await _member(session, user_id, Task.DECLARE_CONFLICT)
+    require_open(application)
+    assert application.id is not None and member.id is not None
+    if await is_recused(session, application.id, member.id):
+        raise Refused(Refusal.ALREADY_DECLARED)
+    return member
+
+
+async def conflict_form(
+    session: AsyncSession, application_id: int, user_id: str
+) -> ApplicationView:
+    """The application `user_id` is about to declare a conflict on, if they may."""
+    view = await load_view(session, application_id)
+    await _may_declare(session, view.application, user_id)
+    return view
+
+
 @dataclass(frozen=True)
 class ConflictResult:
     application_id: int
@@ -240,15 +191,10 @@ async def declare_conflict(
     """Recuse a member from an application; their vote in the current round is withdrawn."""
     reason = reason.strip()
     if not reason or len(reason) > CONFLICT_REASON_MAX:
-        raise VoteRefused(Refusal.BAD_REASON)
+        raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
     application = await _locked_application(session, application_id)
-    member = await active_member(session, member_user_id)
-    if member is None or member.id is None:
-        raise VoteRefused(Refusal.NOT_MEMBER)
-    if not ApplicationStatus(application.status).is_open:
-        raise VoteRefused(Refusal.NOT_OPEN)
-    if await is_recused(session, application_id, member.id):
-        raise VoteRefused(Refusal.ALREADY_DECLARED)
+    member = await _may_declare(session, application, member_user_id)
+    assert member.id is not None
     session.add(
         Conflict(application_id=application_id, member_id=member.id, reason=reason, declared_at=now)
     )
@@ -263,8 +209,7 @@ async def declare_conflict(
         constituency=member.constituency,
     )
     withdrawn: VoteChoice | None = None
-    decided = await _round_is_decided(session, application)
-    if not decided:
+    if await _votes_final(session, application) is None:
         current = (
             await session.exec(
                 select(Vote).where(
