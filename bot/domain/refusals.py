@@ -7,46 +7,46 @@ Every rule and permission is checked once, in the service that guards the state,
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 
 class Refusal(StrEnum):
-    NOT_STAFF = "not_staff"  # task
-    NOT_MEMBER = "not_member"  # task
-    NOT_FOUND = "not_found"  # thing, number (None when the click or form was garbled)
-    RECUSED = "recused"
-    ALREADY_DECLARED = "already_declared"
-    OLD_ROUND = "old_round"  # round, current
-    DECIDED = "decided"  # round, outcome (None when the round closed without a decision)
-    NOT_OPEN = "not_open"  # application, council, status: not under review
-    CLOSED = "closed"  # application, council, status: decided or withdrawn, so unchangeable
-    ALREADY_OPEN = "already_open"  # council, application, status
-    NOTHING_CHANGED = "nothing_changed"
-    INVALID = "invalid"  # problems: {field: message} from the form's own rules
-    NO_OUTCOME = "no_outcome"
-    BAD_REASON = "bad_reason"  # field, limit: a text that must be written, and fit
-    NO_QUORUM = "no_quorum"  # missing: what quorum still lacks
-    UNKNOWN_KEYWORD = "unknown_keyword"  # keyword
-    NOT_ON_ROSTER = "not_on_roster"  # user
+    NOT_STAFF = auto()  # task
+    NOT_MEMBER = auto()  # task
+    NOT_FOUND = auto()  # thing, number (None when the click or form was garbled)
+    RECUSED = auto()
+    ALREADY_DECLARED = auto()
+    OLD_ROUND = auto()  # round, current
+    DECIDED = auto()  # round, outcome
+    NOT_OPEN = auto()  # application, council, status: not under review
+    CLOSED = auto()  # application, council, status: decided or withdrawn, so unchangeable
+    ALREADY_OPEN = auto()  # council, application, status
+    NOTHING_CHANGED = auto()
+    INVALID = auto()  # problems: {field: message} from the form's own rules
+    NO_OUTCOME = auto()
+    BAD_REASON = auto()  # field, limit: a text that must be written, and fit
+    NO_QUORUM = auto()  # missing: what quorum still lacks
+    UNKNOWN_KEYWORD = auto()  # keyword
+    NOT_ON_ROSTER = auto()  # user
 
 
 class Task(StrEnum):
     """What someone tried, where the refusal depends on it (who may do it)."""
 
-    REGISTER = "register"
-    EDIT = "edit"
-    WITHDRAW = "withdraw"
-    DECIDE = "decide"
-    RENEW = "renew"
-    CHANGE_ROSTER = "change_roster"
-    VOTE = "vote"
-    DECLARE_CONFLICT = "declare_conflict"
+    REGISTER = auto()
+    EDIT = auto()
+    WITHDRAW = auto()
+    DECIDE = auto()
+    RENEW = auto()
+    CHANGE_ROSTER = auto()
+    VOTE = auto()
+    DECLARE_CONFLICT = auto()
 
 
 class Thing(StrEnum):
-    APPLICATION = "application"
-    MEMBERSHIP = "membership"
+    APPLICATION = auto()
+    MEMBERSHIP = auto()
 
 
 class Refused(Exception):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
 from bot.domain.refusals import Refusal, Refused
-from models.tables import Application, ApplicationStatus, VoteChoice
+from models.tables import Application, ApplicationStatus, Decision, VoteChoice
 
 CHOICE_LABELS: dict[VoteChoice, str] = {
     VoteChoice.APPROVE: "Approve",
@@ -92,6 +92,18 @@ def recommendation(tally: Tally) -> VoteChoice | None:
         return None
     choice, count = Counter(counted).most_common(1)[0]
     return choice if count * 2 > len(counted) else None
+
+
+def require_undecided_round(
+    application: Application, decision: Decision | None, round: int | None
+) -> None:
+    """Votes and the decision are for the current round (`round`, if the click or form names
+    one) until it is decided, while the application is under review."""
+    if round is not None and round != application.current_round:
+        raise Refused(Refusal.OLD_ROUND, round=round, current=application.current_round)
+    if decision is not None:
+        raise Refused(Refusal.DECIDED, round=decision.round, outcome=decision.outcome)
+    require_under_review(application)
 
 
 def require_under_review(application: Application, council: str | None = None) -> None:

@@ -43,6 +43,25 @@ class ApplicationView:
         return None
 
 
+async def locked_application(
+    session: AsyncSession, application_id: int, *, shared: bool = False
+) -> Application:
+    """The application, locked against a concurrent change; Refused(NOT_FOUND) if none.
+
+    Votes take the lock shared, so that members vote concurrently; a decision, an edit or a
+    withdrawal takes it exclusively and so waits for the votes in progress, and they for it.
+    SQLite has no row locks: there every transaction holds the write lock anyway.
+    """
+    application = (
+        await session.exec(
+            select(Application).where(Application.id == application_id).with_for_update(read=shared)
+        )
+    ).first()
+    if application is None:
+        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
+    return application
+
+
 async def load_view(session: AsyncSession, application_id: int) -> ApplicationView:
     """Refused(NOT_FOUND) if there is no such application."""
     application = await session.get(Application, application_id)

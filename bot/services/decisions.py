@@ -16,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.config import ReviewRules
 from bot.domain.dates import local_date
-from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
-from bot.domain.review import QuorumState, quorum, require_under_review
+from bot.domain.refusals import Refusal, Refused, Task, require_staff
+from bot.domain.review import QuorumState, quorum, require_undecided_round
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view
+from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.councils import find_councils
 from bot.services.memberships import create_for_approval
 from bot.services.rounds import close_current_round, current_decision
@@ -58,17 +58,6 @@ class DecisionResult:
     quorum: QuorumState
 
 
-def _require_decidable(
-    application: Application, decision: Decision | None, round: int | None
-) -> None:
-    """A round is decided once, while under review, and only while it is the current round."""
-    if round is not None and round != application.current_round:
-        raise Refused(Refusal.OLD_ROUND, round=round, current=application.current_round)
-    if decision is not None:
-        raise Refused(Refusal.DECIDED, round=decision.round, outcome=decision.outcome)
-    require_under_review(application)
-
-
 async def decision_form(
     session: AsyncSession,
     application_id: int,
@@ -80,7 +69,7 @@ async def decision_form(
     """The application whose current round `actor` may decide now; Refused otherwise."""
     require_staff(actor, staff, Task.DECIDE)
     view = await load_view(session, application_id)
-    _require_decidable(view.application, view.decision, round)
+    require_undecided_round(view.application, view.decision, round)
     return view
 
 
@@ -104,14 +93,8 @@ async def record_decision(
         raise Refused(Refusal.NO_OUTCOME, field="outcome")
     rationale = rationale.strip()
     reason = (without_quorum_reason or "").strip() or None
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update()
-        )
-    ).first()
-    if application is None:
-        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
-    _require_decidable(application, await current_decision(session, application), round)
+    application = await locked_application(session, application_id)
+    require_undecided_round(application, await current_decision(session, application), round)
     if not rationale or len(rationale) > RATIONALE_MAX:
         raise Refused(Refusal.BAD_REASON, field="rationale", limit=RATIONALE_MAX)
     view = await load_view(session, application_id)

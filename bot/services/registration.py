@@ -23,7 +23,7 @@ from bot.domain.dates import local_date
 from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
 from bot.domain.review import require_open
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view
+from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.rounds import close_current_round
 from models.dialect import insert_for
 from models.tables import (
@@ -205,13 +205,7 @@ async def editable(
 
 
 async def _locked_open(session: AsyncSession, application_id: int) -> tuple[Application, Council]:
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update()
-        )
-    ).first()
-    if application is None:
-        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
+    application = await locked_application(session, application_id)
     council = await session.get(Council, application.council_id)
     assert council is not None
     require_open(application, council.name)

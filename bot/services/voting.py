@@ -14,16 +14,15 @@ from datetime import datetime
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.refusals import Refusal, Refused, Task, Thing
-from bot.domain.review import require_open, require_under_review
+from bot.domain.refusals import Refusal, Refused, Task
+from bot.domain.review import require_open, require_undecided_round
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view
+from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.roster import active_member
-from bot.services.rounds import current_decision, current_round
+from bot.services.rounds import current_decision
 from models.dialect import insert_for
 from models.tables import (
     Application,
-    ApplicationStatus,
     Conflict,
     Member,
     Vote,
@@ -47,25 +46,6 @@ class VoteResult:
         return self.previous == self.choice
 
 
-async def _locked_application(
-    session: AsyncSession, application_id: int, *, shared: bool = False
-) -> Application:
-    """The application, locked against a decision being recorded meanwhile.
-
-    Votes take the lock shared, so that members vote concurrently; the decision takes it
-    exclusively (bot/services/decisions.py) and so waits for the votes in progress, and they
-    for it. SQLite has no row locks: there every transaction holds the write lock anyway.
-    """
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update(read=shared)
-        )
-    ).first()
-    if application is None:
-        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
-    return application
-
-
 async def _member(session: AsyncSession, user_id: str, task: Task) -> Member:
     """The active member `user_id`; refused (for `task`) to anyone not on the roster."""
     member = await active_member(session, user_id)
@@ -85,20 +65,6 @@ async def is_recused(session: AsyncSession, application_id: int, member_id: int)
     return row is not None
 
 
-async def _votes_final(session: AsyncSession, application: Application) -> Refused | None:
-    """Why votes on the current round are final (decided, or closed), or None while open."""
-    decision = await current_decision(session, application)
-    review_round = await current_round(session, application)
-    closed = review_round is not None and review_round.closed_at is not None
-    if decision is None and not closed and application.status not in _DECIDED:
-        return None
-    outcome = decision.outcome if decision is not None else None
-    return Refused(Refusal.DECIDED, round=application.current_round, outcome=outcome)
-
-
-_DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.DECLINED)
-
-
 async def record_vote(
     session: AsyncSession,
     *,
@@ -109,17 +75,13 @@ async def record_vote(
     now: datetime,
 ) -> VoteResult:
     """Record or change `voter`'s vote; Refused with the reason when they may not."""
-    application = await _locked_application(session, application_id, shared=True)
+    application = await locked_application(session, application_id, shared=True)
     member = await _member(session, voter, Task.VOTE)
     assert member.id is not None
     if session.get_bind().dialect.name == "postgresql":
         # One member's clicks one at a time, so that the history says truly what each changed.
         await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
-    if round != application.current_round:
-        raise Refused(Refusal.OLD_ROUND, round=round, current=application.current_round)
-    if (final := await _votes_final(session, application)) is not None:
-        raise final
-    require_under_review(application)
+    require_undecided_round(application, await current_decision(session, application), round)
     if await is_recused(session, application_id, member.id):
         raise Refused(Refusal.RECUSED)
     key = {"application_id": application_id, "round": round, "member_id": member.id}
@@ -192,7 +154,7 @@ async def declare_conflict(
     reason = reason.strip()
     if not reason or len(reason) > CONFLICT_REASON_MAX:
         raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
-    application = await _locked_application(session, application_id)
+    application = await locked_application(session, application_id)
     member = await _may_declare(session, application, member_user_id)
     assert member.id is not None
     session.add(
@@ -209,7 +171,7 @@ async def declare_conflict(
         constituency=member.constituency,
     )
     withdrawn: VoteChoice | None = None
-    if await _votes_final(session, application) is None:
+    if await current_decision(session, application) is None:  # else the votes are final
         current = (
             await session.exec(
                 select(Vote).where(
