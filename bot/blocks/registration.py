@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
+    InputInteractiveElement,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
@@ -37,6 +38,20 @@ _STRATEGY_OPTIONS = {
 }
 
 
+def _input(
+    name: str,
+    label: str,
+    element: InputInteractiveElement,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
+    """The input for the form's field `name` (its block, bot/blocks/registration_state.py)."""
+    return InputBlock(
+        block_id=block_id(name), label=label, hint=hint, optional=optional, element=element
+    )
+
+
 def _text(
     name: str,
     label: str,
@@ -45,57 +60,31 @@ def _text(
     hint: str | None = None,
     optional: bool = False,
     multiline: bool = False,
-    placeholder: str | None = None,
 ) -> InputBlock:
-    value = getattr(form, name) or None
-    return InputBlock(
-        block_id=block_id(name),
-        label=label,
-        hint=hint,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=name,
-            initial_value=value,
-            multiline=multiline or None,
-            max_length=LIMITS.get(name),
-            placeholder=placeholder,
-        ),
+    element = PlainTextInputElement(
+        action_id=name,
+        initial_value=getattr(form, name) or None,
+        multiline=multiline or None,
+        max_length=LIMITS.get(name),
     )
+    return _input(name, label, element, hint=hint, optional=optional)
 
 
 def _email(name: str, label: str, form: ApplicationForm, *, optional: bool = False) -> InputBlock:
-    return InputBlock(
-        block_id=block_id(name),
-        label=label,
-        optional=optional,
-        element=EmailInputElement(action_id=name, initial_value=getattr(form, name) or None),
-    )
+    element = EmailInputElement(action_id=name, initial_value=getattr(form, name) or None)
+    return _input(name, label, element, optional=optional)
 
 
-def _url(
-    name: str, label: str, form: ApplicationForm, *, hint: str | None = None, optional: bool = False
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id(name),
-        label=label,
-        hint=hint,
-        optional=optional,
-        element=UrlInputElement(
-            action_id=name, initial_value=getattr(form, name) or None, placeholder="https://"
-        ),
-    )
+def _url(name: str, label: str, form: ApplicationForm, *, optional: bool = False) -> InputBlock:
+    value = getattr(form, name) or None
+    element = UrlInputElement(action_id=name, initial_value=value, placeholder="https://")
+    return _input(name, label, element, optional=optional)
 
 
 def _date(name: str, label: str, form: ApplicationForm, *, hint: str | None = None) -> InputBlock:
     value: date | None = getattr(form, name)
-    return InputBlock(
-        block_id=block_id(name),
-        label=label,
-        hint=hint,
-        element=DatePickerElement(
-            action_id=name, initial_date=value.isoformat() if value else None
-        ),
-    )
+    initial = value.isoformat() if value else None
+    return _input(name, label, DatePickerElement(action_id=name, initial_date=initial), hint=hint)
 
 
 def _heading(text: str, detail: str) -> list[Block]:

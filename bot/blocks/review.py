@@ -95,15 +95,12 @@ def build_conflict_modal(view: ApplicationView) -> View:
                 "You will not vote on it, will not count toward its quorum and will get no "
                 "reminders about it. Any vote you cast on it is withdrawn. Staff see your reason."
             ),
-            InputBlock(
-                block_id=ids.CONFLICT_REASON_BLOCK,
-                label=PlainTextObject(text="How are you connected?"),
-                element=PlainTextInputElement(
-                    action_id=ids.CONFLICT_REASON_INPUT,
-                    multiline=True,
-                    max_length=CONFLICT_REASON_MAX,
-                    placeholder=PlainTextObject(text="e.g. I work for this council"),
-                ),
+            _written(
+                ids.CONFLICT_REASON_BLOCK,
+                ids.CONFLICT_REASON_INPUT,
+                "How are you connected?",
+                CONFLICT_REASON_MAX,
+                placeholder="e.g. I work for this council",
             ),
         ],
     )
@@ -131,6 +128,31 @@ def conflict_confirmation(withdrawn: VoteChoice | None) -> str:
     if withdrawn is not None:
         text += f" Your earlier vote ({CHOICE_LABELS[withdrawn]}) is withdrawn."
     return text
+
+
+def _written(
+    block_id: str,
+    action_id: str,
+    label: str,
+    max_length: int,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
+) -> InputBlock:
+    """A multi-line text input: a reason or a rationale."""
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=label),
+        hint=PlainTextObject(text=hint) if hint else None,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=True,
+            max_length=max_length,
+            placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+        ),
+    )
 
 
 def _outcome_option(outcome: Outcome) -> Option:
@@ -179,34 +201,26 @@ def build_decision_modal(
         )
     )
     blocks.append(
-        InputBlock(
-            block_id=ids.DECISION_RATIONALE_BLOCK,
-            label=PlainTextObject(text="Rationale"),
-            hint=PlainTextObject(
-                text="For further work, write the questions or the further work asked for."
-            ),
-            element=PlainTextInputElement(
-                action_id=ids.DECISION_RATIONALE_INPUT, multiline=True, max_length=RATIONALE_MAX
-            ),
+        _written(
+            ids.DECISION_RATIONALE_BLOCK,
+            ids.DECISION_RATIONALE_INPUT,
+            "Rationale",
+            RATIONALE_MAX,
+            hint="For further work, write the questions or the further work asked for.",
         )
     )
     # Always there: quorum can be lost while the form is open (a conflict withdraws a vote),
     # and a field that appears only then would leave nowhere to write the reason.
     blocks.append(
-        InputBlock(
-            block_id=ids.DECISION_NO_QUORUM_BLOCK,
-            label=PlainTextObject(text="Why decide without quorum?"),
+        _written(
+            ids.DECISION_NO_QUORUM_BLOCK,
+            ids.DECISION_NO_QUORUM_INPUT,
+            "Why decide without quorum?",
+            NO_QUORUM_REASON_MAX,
             optional=True,
-            hint=PlainTextObject(
-                text="Required while quorum is not met."
-                if not state.met
-                else "Quorum is met: leave empty (needed only if quorum is lost before you record)."
-            ),
-            element=PlainTextInputElement(
-                action_id=ids.DECISION_NO_QUORUM_INPUT,
-                multiline=True,
-                max_length=NO_QUORUM_REASON_MAX,
-            ),
+            hint="Required while quorum is not met."
+            if not state.met
+            else "Quorum is met: leave empty (needed only if quorum is lost before you record).",
         )
     )
     return View(
