@@ -16,7 +16,12 @@ from bot.blocks.refusals import explain
 from bot.domain.refusals import Refused
 from bot.sending.context import Deps
 from bot.sending.posts import refresh_post
-from bot.sending.slack_errors import SLACK_FAILURES, error_code, form_not_opened
+from bot.sending.slack_errors import (
+    SLACK_FAILURES,
+    error_code,
+    form_not_opened,
+    post_not_updated,
+)
 from bot.sending.tell import sender, tell
 
 log = logging.getLogger(__name__)
@@ -66,7 +71,10 @@ class Person:
 
 
 async def refreshed(
-    deps: Deps, client: AsyncWebClient, application_id: int, why: Callable[[BaseException], str]
+    deps: Deps,
+    client: AsyncWebClient,
+    application_id: int,
+    why: Callable[[BaseException], str] = post_not_updated,
 ) -> str:
     """Re-render the application's post after a change; "" if done, else a note saying `why`."""
     try:

@@ -6,24 +6,26 @@ services decide who may do what.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks import button_value
 from bot.blocks.review import build_conflict_modal, build_decision_modal, vote_confirmation
 from bot.domain import ids
-from bot.domain.refusals import Refused, Task
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
 from bot.sending.home import refresh_homes
-from bot.sending.slack_errors import post_not_updated
+from bot.services.applications import ApplicationView
 from bot.services.decisions import decision_form
-from bot.services.voting import conflict_form, record_vote
+from bot.services.voting import VoteResult, conflict_form, record_vote
+from handlers.attempt import attempt
 from handlers.permissions import staff_only
 from handlers.person import Person, refreshed
-from models.db import transaction
 from models.tables import VoteChoice
 
 CHOICE_FOR_ACTION: dict[str, VoteChoice] = {
@@ -39,25 +41,23 @@ async def on_vote(
 ) -> None:
     await ack()
     person = Person.of(body, client, channel=deps.settings.channel)
-    try:
+    choice = CHOICE_FOR_ACTION[str(action.get("action_id"))]
+
+    async def vote(session: AsyncSession) -> VoteResult:
         ref = button_value.read_ref(action.get("value"))
-        async with transaction(deps.sessions) as session:
-            result = await record_vote(
-                session,
-                application_id=ref.application_id,
-                round=ref.round,
-                voter=person.user_id,
-                choice=CHOICE_FOR_ACTION[str(action.get("action_id"))],
-                now=deps.clock.now(),
-            )
-    except Refused as refused:
-        await person.refuse(refused)
+        return await record_vote(
+            session,
+            application_id=ref.application_id,
+            round=ref.round,
+            voter=person.user_id,
+            choice=choice,
+            now=deps.clock.now(),
+        )
+
+    result = await attempt(deps, vote, person.refuse)
+    if result is None:
         return
-    note = (
-        ""
-        if result.unchanged
-        else await refreshed(deps, client, result.application_id, post_not_updated)
-    )
+    note = "" if result.unchanged else await refreshed(deps, client, result.application_id)
     await person.tell(vote_confirmation(result) + note)
     await refresh_homes(deps, client, [person.user_id])
 
@@ -67,14 +67,16 @@ async def on_declare_conflict(
 ) -> None:
     await ack()
     person = Person.of(body, client, channel=deps.settings.channel)
-    try:
-        ref = button_value.read_ref(action.get("value"))
-        async with deps.sessions() as session:
-            view = await conflict_form(session, ref.application_id, person.user_id)
-    except Refused as refused:
-        await person.refuse(refused)
-        return
-    await person.open_form(body["trigger_id"], build_conflict_modal(view))
+    view = await attempt(
+        deps,
+        lambda session: conflict_form(
+            session, button_value.read_id(action.get("value")), person.user_id
+        ),
+        person.refuse,
+        write=False,
+    )
+    if view is not None:
+        await person.open_form(body["trigger_id"], build_conflict_modal(view))
 
 
 async def on_record_decision(
@@ -82,21 +84,16 @@ async def on_record_decision(
 ) -> None:
     await ack()
     person = Person.of(body, client, channel=deps.settings.channel)
-    try:
+
+    def form(session: AsyncSession) -> Awaitable[ApplicationView]:
         ref = button_value.read_ref(action.get("value"))
-        async with deps.sessions() as session:
-            view = await decision_form(
-                session,
-                ref.application_id,
-                ref.round,
-                actor=person.user_id,
-                staff=deps.settings.staff,
-            )
-    except Refused as refused:
-        await person.refuse(refused)
-        return
-    modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
-    await person.open_form(body["trigger_id"], modal)
+        staff = deps.settings.staff
+        return decision_form(session, *ref, actor=person.user_id, staff=staff)
+
+    view = await attempt(deps, form, person.refuse, write=False)
+    if view is not None:
+        modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
+        await person.open_form(body["trigger_id"], modal)
 
 
 def register(app: AsyncApp) -> None:

@@ -25,23 +25,24 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class CommandCall:
-    """One invocation of a sub-command: who, with what words, and how to answer."""
+    """One invocation of a sub-command: who (and how to answer them), with what words."""
 
     deps: Deps
-    client: AsyncWebClient
-    respond: AsyncRespond
-    user_id: str
+    caller: Person
     args: str
     trigger_id: str
-    body: dict[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return self.caller.user_id
+
+    @property
+    def client(self) -> AsyncWebClient:
+        return self.caller.client
 
     @property
     def is_staff(self) -> bool:
         return self.deps.settings.is_staff(self.user_id)
-
-    @property
-    def caller(self) -> Person:
-        return Person.of(self.body, self.client, self.respond)
 
     async def reply(self, text: str, blocks: list[Any] | None = None) -> None:
         """An answer only the caller sees."""
@@ -87,15 +88,7 @@ async def handle_sanctuary(
     # Control characters mean nothing in a command; NUL even made searches match everything.
     words = _CONTROL.sub("", unescape_entities(str(body.get("text") or ""))).strip()
     name, entry, args = _find(words)
-    call = CommandCall(
-        deps=deps,
-        client=client,
-        respond=respond,
-        user_id=body["user_id"],
-        args=args,
-        trigger_id=body.get("trigger_id", ""),
-        body=body,
-    )
+    call = CommandCall(deps, Person.of(body, client, respond), args, body.get("trigger_id", ""))
     if entry is None:
         preface = f"I don't know `{mrkdwn(truncate(name, 40))}`. Here is what I can do:"
         await call.reply(*build_help(is_staff=call.is_staff, preface=preface))

@@ -10,8 +10,8 @@ from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Refused, Task
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.roster import active_members, add_member, remove_member
+from handlers.attempt import attempt
 from handlers.commands.dispatch import CommandCall, subcommand
-from models.db import transaction
 
 USAGE = (
     f"Usage: `{ids.COMMAND} group` (the roster), `{ids.COMMAND} group add @user <keyword>` or "
@@ -41,23 +41,27 @@ async def add(call: CommandCall) -> None:
         return
     try:
         keyword = check_keyword(words[1])  # before asking Slack who they are
-        found, name = await _looked_up(call, user_id)
-        if not found:
-            return
-        async with transaction(call.deps.sessions) as session:
-            result = await add_member(
-                session,
-                user_id=user_id,
-                keyword=keyword,
-                actor=call.user_id,
-                staff=call.deps.settings.staff,
-                now=call.deps.clock.now(),
-                display_name=name,
-            )
     except Refused as refused:
         await call.refuse(refused)
         return
-    await call.reply(roster_changed(result))
+    found, name = await _looked_up(call, user_id)
+    if not found:
+        return
+    result = await attempt(
+        call.deps,
+        lambda session: add_member(
+            session,
+            user_id=user_id,
+            keyword=keyword,
+            actor=call.user_id,
+            staff=call.deps.settings.staff,
+            now=call.deps.clock.now(),
+            display_name=name,
+        ),
+        call.refuse,
+    )
+    if result is not None:
+        await call.reply(roster_changed(result))
 
 
 @subcommand("group remove", staff_only=Task.CHANGE_ROSTER)
@@ -69,22 +73,19 @@ async def remove(call: CommandCall) -> None:
     user_id = await _user(call, words[0])
     if user_id is None:
         return
-    try:
-        async with transaction(call.deps.sessions) as session:
-            member = await remove_member(
-                session,
-                user_id=user_id,
-                actor=call.user_id,
-                staff=call.deps.settings.staff,
-                now=call.deps.clock.now(),
-            )
-    except Refused as refused:
-        await call.refuse(refused)
-        return
-    await call.reply(
-        f"Removed {mention(user_id)} ({describe(member.constituency)}) from the working group. "
-        "Their past votes stay in the history."
+    staff, now = call.deps.settings.staff, call.deps.clock.now()
+    member = await attempt(
+        call.deps,
+        lambda session: remove_member(
+            session, user_id=user_id, actor=call.user_id, staff=staff, now=now
+        ),
+        call.refuse,
     )
+    if member is not None:
+        await call.reply(
+            f"Removed {mention(user_id)} ({describe(member.constituency)}) from the working "
+            "group. Their past votes stay in the history."
+        )
 
 
 async def _user(call: CommandCall, word: str, example: str = "") -> str | None:

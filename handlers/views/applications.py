@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import button_value, registration_state
 from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate
-from bot.domain.refusals import Refused, Task
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
 from bot.sending.posts import PostResult, try_post_application, try_post_round
@@ -22,9 +22,9 @@ from bot.services.registration import (
     update_evidence,
     withdraw,
 )
+from handlers.attempt import attempt, on_the_form
 from handlers.permissions import staff_only
 from handlers.person import refreshed
-from models.db import transaction
 
 
 async def submit_application(
@@ -32,24 +32,24 @@ async def submit_application(
 ) -> None:
     user = body["user"]["id"]
     form = registration_state.read_form(view)
-    try:
-        async with transaction(deps.sessions) as session:
-            application = await register_application(
-                session,
-                form,
-                actor=user,
-                staff=deps.settings.staff,
-                now=deps.clock.now(),
-                timezone=deps.settings.timezone,
-            )
-            application_id = application.id
-    except Refused as refused:
-        await ack(response_action="errors", errors=registration_state.errors(view, refused))
+    application = await attempt(
+        deps,
+        lambda session: register_application(
+            session,
+            form,
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            timezone=deps.settings.timezone,
+        ),
+        on_the_form(ack, view, registration_state.errors),
+    )
+    if application is None:
         return
     await ack()
-    assert application_id is not None
-    result = await try_post_application(deps, client, application_id, actor=user)
-    text = _registered(application_id, form.council_label or form.council_other, result)
+    assert application.id is not None
+    result = await try_post_application(deps, client, application.id, actor=user)
+    text = _registered(application.id, form.council_label or form.council_other, result)
     # The registration modal carries the channel it was opened from: the answer goes there.
     await tell(client, user, text, channel=str(view.get("private_metadata") or "") or None)
 
@@ -75,20 +75,20 @@ async def submit_edit(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    try:
-        application_id = button_value.read_id(view.get("private_metadata"))
-        async with transaction(deps.sessions) as session:
-            update = await update_evidence(
-                session,
-                application_id,
-                registration_state.read_form(view),
-                actor=user,
-                staff=deps.settings.staff,
-                now=deps.clock.now(),
-                timezone=deps.settings.timezone,
-            )
-    except Refused as refused:
-        await ack(response_action="errors", errors=registration_state.errors(view, refused))
+    update = await attempt(
+        deps,
+        lambda session: update_evidence(
+            session,
+            button_value.read_id(view.get("private_metadata")),
+            registration_state.read_form(view),
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            timezone=deps.settings.timezone,
+        ),
+        on_the_form(ack, view, registration_state.errors),
+    )
+    if update is None:
         return
     await ack()
     text = await _show_update(deps, client, user, update)
@@ -131,23 +131,25 @@ async def submit_withdrawal(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    try:
-        application_id = button_value.read_id(view.get("private_metadata"))
-        async with transaction(deps.sessions) as session:
-            _, council = await withdraw(
-                session,
-                application_id,
-                actor=user,
-                staff=deps.settings.staff,
-                now=deps.clock.now(),
-                reason=registration_state.withdraw_reason(view),
-            )
-    except Refused as refused:
-        await ack(response_action="errors", errors=registration_state.errors(view, refused))
+    withdrawn = await attempt(
+        deps,
+        lambda session: withdraw(
+            session,
+            button_value.read_id(view.get("private_metadata")),
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            reason=registration_state.withdraw_reason(view),
+        ),
+        on_the_form(ack, view, registration_state.errors),
+    )
+    if withdrawn is None:
         return
     await ack()
-    text = f"Withdrew application #{application_id} ({mrkdwn(truncate(council.name, 150))})."
-    text += await refreshed(deps, client, application_id, _not_updated)
+    application, council = withdrawn
+    assert application.id is not None
+    text = f"Withdrew application #{application.id} ({mrkdwn(truncate(council.name, 150))})."
+    text += await refreshed(deps, client, application.id, _not_updated)
     await tell(client, user, text, channel=deps.settings.channel)
     await refresh_everyones_home(deps, client)
 

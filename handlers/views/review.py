@@ -2,46 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks import button_value, review_state
 from bot.blocks.review import conflict_confirmation
 from bot.domain import ids
-from bot.domain.refusals import Refused, Task
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home, refresh_homes
 from bot.sending.posts import announce_decision, refresh_post
-from bot.sending.slack_errors import SLACK_FAILURES, error_code, post_not_updated
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.sending.tell import tell
 from bot.services.decisions import DecisionResult, record_decision
 from bot.services.voting import declare_conflict
+from handlers.attempt import attempt, on_the_form
 from handlers.permissions import staff_only
 from handlers.person import refreshed
-from models.db import transaction
 
 
 async def on_conflict_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    try:
-        application_id = button_value.read_id(view.get("private_metadata"))
-        async with transaction(deps.sessions) as session:
-            result = await declare_conflict(
-                session,
-                application_id=application_id,
-                member_user_id=user,
-                reason=review_state.conflict_reason(view),
-                now=deps.clock.now(),
-            )
-    except Refused as refused:
-        await ack(response_action="errors", errors=review_state.errors(view, refused))
+    result = await attempt(
+        deps,
+        lambda session: declare_conflict(
+            session,
+            application_id=button_value.read_id(view.get("private_metadata")),
+            member_user_id=user,
+            reason=review_state.conflict_reason(view),
+            now=deps.clock.now(),
+        ),
+        on_the_form(ack, view, review_state.errors),
+    )
+    if result is None:
         return
     await ack()
-    note = await refreshed(deps, client, application_id, post_not_updated)
+    note = await refreshed(deps, client, result.application_id)
     text = conflict_confirmation(result.withdrawn) + note
     await tell(client, user, text, channel=deps.settings.channel)
     await refresh_homes(deps, client, [user])
@@ -51,24 +53,25 @@ async def on_decision_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    try:
+
+    def decide(session: AsyncSession) -> Awaitable[DecisionResult]:
         form = review_state.read_decision(view)
-        async with transaction(deps.sessions) as session:
-            result = await record_decision(
-                session,
-                application_id=form.application_id,
-                round=form.round,
-                outcome=form.outcome,
-                rationale=form.rationale,
-                without_quorum_reason=form.without_quorum_reason,
-                decided_by=user,
-                staff=deps.settings.staff,
-                now=deps.clock.now(),
-                rules=deps.settings.rules,
-                timezone=deps.settings.timezone,
-            )
-    except Refused as refused:
-        await ack(response_action="errors", errors=review_state.errors(view, refused))
+        return record_decision(
+            session,
+            application_id=form.application_id,
+            round=form.round,
+            outcome=form.outcome,
+            rationale=form.rationale,
+            without_quorum_reason=form.without_quorum_reason,
+            decided_by=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            rules=deps.settings.rules,
+            timezone=deps.settings.timezone,
+        )
+
+    result = await attempt(deps, decide, on_the_form(ack, view, review_state.errors))
+    if result is None:
         return
     await ack()
     await _show_decision(deps, client, user, result)
