@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Person:
+    """Someone to answer privately, and the ways to reach them (bot/sending/tell.py)."""
+
     client: AsyncWebClient
     user_id: str
     channel: str | None = None  # where an ephemeral answer goes (else a DM)

@@ -87,8 +87,9 @@ async def on_record_decision(
 
     def form(session: AsyncSession) -> Awaitable[ApplicationView]:
         ref = button_value.read_ref(action.get("value"))
-        staff = deps.settings.staff
-        return decision_form(session, *ref, actor=person.user_id, staff=staff)
+        return decision_form(
+            session, ref.application_id, ref.round, actor=person.user_id, staff=deps.settings.staff
+        )
 
     view = await attempt(deps, form, person.refuse, write=False)
     if view is not None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -292,3 +293,47 @@ async def test_longest_hostile_evidence_still_fits_block_kit(
     as_dicts = [b.to_dict() for b in blocks]
     assert validate_blocks(as_dicts, limit=50) == []
     assert "<!channel>" not in str(as_dicts)
+
+
+def test_the_modal_reads_back_the_form_it_was_built_from() -> None:
+    """Both directions of the wire format agree: every field goes out and comes back."""
+    from bot.blocks.registration import build_application_modal
+    from bot.standin.client import fill_view_state
+
+    form = valid(
+        joint_work_url="https://example.org/joint",
+        officer2_name="Second Officer",
+        officer2_role="Deputy",
+        officer2_email="second@example.gov.uk",
+    )
+    modal = build_application_modal(form).to_dict()
+    assert read_form({"state": {"values": fill_view_state(modal, {})}}) == form
+    typed = valid(council_code=None, council_label=None, council_other="Frome Town Council")
+    modal = build_application_modal(typed).to_dict()
+    assert read_form({"state": {"values": fill_view_state(modal, {})}}) == typed
+
+
+async def test_only_staff_register_edit_and_withdraw(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    async with transaction(sessions) as session:
+        application = await register_application(
+            session, valid(), actor=STAFF, staff=STAFF_LIST, now=clock.now(), timezone=TZ
+        )
+    app_id, now, outsider = application.id, clock.now(), "U0OUTSIDE1"
+    assert app_id is not None
+    async with sessions() as session:
+        for change in (
+            register_application(
+                session, valid(), actor=outsider, staff=STAFF_LIST, now=now, timezone=TZ
+            ),
+            update_evidence(
+                session, app_id, valid(), actor=outsider, staff=STAFF_LIST, now=now, timezone=TZ
+            ),
+            withdraw(session, app_id, actor=outsider, staff=STAFF_LIST, now=now),
+        ):
+            with pytest.raises(Refused) as caught:
+                await change
+            assert "is for City of Sanctuary UK staff" in explain(caught.value)
+        audit = (await session.exec(select(AuditEntry.action))).all()
+    assert audit == ["application.registered"]

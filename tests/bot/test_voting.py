@@ -89,6 +89,9 @@ def test_user_refs_and_button_values() -> None:
         "councillor",
     ]
     assert split_words("U0A lived extra") == ["U0A", "lived", "extra"]
+    assert button_value.decode(button_value.encode(12, 3)) == (12, 3)
+    assert button_value.decode_id(button_value.encode_id(12)) == 12
+    assert button_value.decode_id("12:3") == 12  # the review buttons' value names it too
     assert button_value.decode("12:3") == (12, 3)
     assert button_value.decode("12") is None
     assert button_value.decode("x:1") is None
@@ -295,6 +298,44 @@ async def test_decision_needs_quorum_or_a_reason_and_freezes_votes(
         "2026-03-02",
         "2029-03-02",
     )
+
+
+async def test_only_staff_decide_and_keep_the_roster(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    app_id = await _setup(sessions, clock)
+    for user in ("U0LIVED001", "U0CLLR0001", "U0GROUP001", "U0TRUST001"):
+        await _vote(sessions, app_id, user, A, clock)
+    async with sessions() as session:
+        for change in (
+            record_decision(
+                session,
+                application_id=app_id,
+                round=1,
+                outcome=Outcome.APPROVED,
+                rationale="Well evidenced",
+                without_quorum_reason=None,
+                decided_by="U0LIVED001",  # a member of the working group, not staff
+                staff=STAFF,
+                now=clock.now(),
+                rules=RULES,
+                timezone=TZ,
+            ),
+            add_member(
+                session,
+                user_id="U0NEW00001",
+                keyword="lived",
+                actor="U0LIVED001",
+                staff=STAFF,
+                now=clock.now(),
+            ),
+            remove_member(
+                session, user_id="U0CLLR0001", actor="U0LIVED001", staff=STAFF, now=clock.now()
+            ),
+        ):
+            assert await _refusal(change) == Refusal.NOT_STAFF
+        application = await session.get(Application, app_id)
+    assert application is not None and application.status == "under_review"
 
 
 async def test_rounds_are_separate(sessions: SessionFactory, clock: FixedClock) -> None:
