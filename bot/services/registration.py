@@ -39,8 +39,11 @@ from models.tables import (
 OPEN_STATUSES = [status for status in ApplicationStatus if status.is_open]
 
 
-def _require_valid(form: ApplicationForm, now: datetime, timezone: ZoneInfo, **rules: bool) -> None:
-    problems = validate(form, local_date(now, timezone), **rules)
+def _require_valid(
+    form: ApplicationForm, now: datetime, timezone: ZoneInfo, *, with_council: bool = True
+) -> None:
+    """The form's own rules (bot/domain/application_form.py), on the local date of `now`."""
+    problems = validate(form, local_date(now, timezone), with_council=with_council)
     if problems:
         raise Refused(Refusal.INVALID, problems=problems)
 
