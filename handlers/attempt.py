@@ -1,5 +1,9 @@
 """A listener's service call: in one transaction (or one session, to read), its refusal handed
-to the listener's way of saying no: a message only the person sees, or errors on the form."""
+to the listener's way of saying no: a message only the person sees, or errors on the form.
+
+Nothing that changes state is acked before it is written: a form's submission is acked only
+once its change is committed (or refused).
+"""
 
 from __future__ import annotations
 
@@ -36,14 +40,20 @@ async def attempt(
         return None
 
 
-def on_the_form(
+async def submitted(
     ack: AsyncAck,
     view: Mapping[str, Any],
+    deps: Deps,
     errors: Callable[[Mapping[str, Any], Refused], dict[str, str]],
-) -> SayNo:
-    """Say no on the submitted form: the ack keeps it open, with the refusal on its inputs."""
+    call: Callable[[AsyncSession], Awaitable[T]],
+) -> T | None:
+    """Write what a form submits, then ack (closing the form); a refusal is acked instead, with
+    `errors` on its inputs, so the form stays open with what was typed. None if refused."""
 
-    async def say(refused: Refused) -> None:
+    async def keep_open(refused: Refused) -> None:
         await ack(response_action="errors", errors=errors(view, refused))
 
-    return say
+    result = await attempt(deps, call, keep_open)
+    if result is not None:
+        await ack()
+    return result

@@ -22,7 +22,7 @@ from bot.services.registration import (
     update_evidence,
     withdraw,
 )
-from handlers.attempt import attempt, on_the_form
+from handlers.attempt import submitted
 from handlers.permissions import staff_only
 from handlers.person import refreshed
 
@@ -32,8 +32,11 @@ async def submit_application(
 ) -> None:
     user = body["user"]["id"]
     form = registration_state.read_form(view)
-    application = await attempt(
+    application = await submitted(
+        ack,
+        view,
         deps,
+        registration_state.errors,
         lambda session: register_application(
             session,
             form,
@@ -42,11 +45,9 @@ async def submit_application(
             now=deps.clock.now(),
             timezone=deps.settings.timezone,
         ),
-        on_the_form(ack, view, registration_state.errors),
     )
     if application is None:
         return
-    await ack()
     assert application.id is not None
     result = await try_post_application(deps, client, application.id, actor=user)
     text = _registered(application.id, form.council_label or form.council_other, result)
@@ -75,8 +76,11 @@ async def submit_edit(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    update = await attempt(
+    update = await submitted(
+        ack,
+        view,
         deps,
+        registration_state.errors,
         lambda session: update_evidence(
             session,
             button_value.read_id(view.get("private_metadata")),
@@ -86,11 +90,9 @@ async def submit_edit(
             now=deps.clock.now(),
             timezone=deps.settings.timezone,
         ),
-        on_the_form(ack, view, registration_state.errors),
     )
     if update is None:
         return
-    await ack()
     text = await _show_update(deps, client, user, update)
     await tell(client, user, text, channel=deps.settings.channel)
 
@@ -131,8 +133,11 @@ async def submit_withdrawal(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    withdrawn = await attempt(
+    withdrawn = await submitted(
+        ack,
+        view,
         deps,
+        registration_state.errors,
         lambda session: withdraw(
             session,
             button_value.read_id(view.get("private_metadata")),
@@ -141,11 +146,9 @@ async def submit_withdrawal(
             now=deps.clock.now(),
             reason=registration_state.withdraw_reason(view),
         ),
-        on_the_form(ack, view, registration_state.errors),
     )
     if withdrawn is None:
         return
-    await ack()
     application, council = withdrawn
     assert application.id is not None
     text = f"Withdrew application #{application.id} ({mrkdwn(truncate(council.name, 150))})."

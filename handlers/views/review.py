@@ -20,7 +20,7 @@ from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.sending.tell import tell
 from bot.services.decisions import DecisionResult, record_decision
 from bot.services.voting import declare_conflict
-from handlers.attempt import attempt, on_the_form
+from handlers.attempt import submitted
 from handlers.permissions import staff_only
 from handlers.person import refreshed
 
@@ -29,8 +29,11 @@ async def on_conflict_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    result = await attempt(
+    result = await submitted(
+        ack,
+        view,
         deps,
+        review_state.errors,
         lambda session: declare_conflict(
             session,
             application_id=button_value.read_id(view.get("private_metadata")),
@@ -38,11 +41,9 @@ async def on_conflict_submitted(
             reason=review_state.conflict_reason(view),
             now=deps.clock.now(),
         ),
-        on_the_form(ack, view, review_state.errors),
     )
     if result is None:
         return
-    await ack()
     note = await refreshed(deps, client, result.application_id)
     text = conflict_confirmation(result.withdrawn) + note
     await tell(client, user, text, channel=deps.settings.channel)
@@ -70,10 +71,9 @@ async def on_decision_submitted(
             timezone=deps.settings.timezone,
         )
 
-    result = await attempt(deps, decide, on_the_form(ack, view, review_state.errors))
+    result = await submitted(ack, view, deps, review_state.errors, decide)
     if result is None:
         return
-    await ack()
     await _show_decision(deps, client, user, result)
     await refresh_everyones_home(deps, client)
 
