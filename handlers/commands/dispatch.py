@@ -20,8 +20,6 @@ from bot.domain.refusals import Refusal, Refused, Task
 from bot.sending.context import Deps
 from handlers.person import Person
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
 
 @dataclass(frozen=True)
 class CommandCall:
@@ -77,6 +75,10 @@ def subcommand(name: str, *, staff_only: Task | None = None) -> Callable[[Subcom
     return decorate
 
 
+# Control characters mean nothing in a command; NUL even made searches match everything.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 async def handle_sanctuary(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -85,7 +87,6 @@ async def handle_sanctuary(
     deps: Deps,
 ) -> None:
     await ack()
-    # Control characters mean nothing in a command; NUL even made searches match everything.
     words = _CONTROL.sub("", unescape_entities(str(body.get("text") or ""))).strip()
     name, entry, args = _find(words)
     call = CommandCall(deps, Person.of(body, client, respond), args, body.get("trigger_id", ""))

@@ -32,15 +32,14 @@ async def group(call: CommandCall) -> None:
 
 @subcommand("group add", staff_only=Task.CHANGE_ROSTER)
 async def add(call: CommandCall) -> None:
-    words = split_words(call.args)
-    if len(words) != 2:
-        await call.reply(f"Please name one person and one keyword. {USAGE}")
+    named = await _named(
+        call, "one person and one keyword", 2, f", e.g. `{ids.COMMAND} group add @amira lived`"
+    )
+    if named is None:
         return
-    user_id = await _user(call, words[0], f", e.g. `{ids.COMMAND} group add @amira lived`")
-    if user_id is None:
-        return
+    user_id, (word,) = named
     try:
-        keyword = check_keyword(words[1])  # before asking Slack who they are
+        keyword = check_keyword(word)  # before asking Slack who they are
     except Refused as refused:
         await call.refuse(refused)
         return
@@ -66,13 +65,10 @@ async def add(call: CommandCall) -> None:
 
 @subcommand("group remove", staff_only=Task.CHANGE_ROSTER)
 async def remove(call: CommandCall) -> None:
-    words = split_words(call.args)
-    if len(words) != 1:
-        await call.reply(f"Please name one person. {USAGE}")
+    named = await _named(call, "one person", 1)
+    if named is None:
         return
-    user_id = await _user(call, words[0])
-    if user_id is None:
-        return
+    user_id, _ = named
     staff, now = call.deps.settings.staff, call.deps.clock.now()
     member = await attempt(
         call.deps,
@@ -88,13 +84,21 @@ async def remove(call: CommandCall) -> None:
         )
 
 
-async def _user(call: CommandCall, word: str, example: str = "") -> str | None:
-    """The user id a mention names; None after telling the caller it names nobody."""
-    user_id = parse_user_ref(word)
+async def _named(
+    call: CommandCall, what: str, count: int, example: str = ""
+) -> tuple[str, list[str]] | None:
+    """The Slack user the command's words name first, and the words after them; None once the
+    caller is told what to type instead."""
+    words = split_words(call.args)
+    if len(words) != count:
+        await call.reply(f"Please name {what}. {USAGE}")
+        return None
+    user_id = parse_user_ref(words[0])
     if user_id is None:
-        shown = mrkdwn(truncate(word, 60))
+        shown = mrkdwn(truncate(words[0], 60))
         await call.reply(f"`{shown}` is not a Slack user. Mention them with @{example}.")
-    return user_id
+        return None
+    return user_id, words[1:]
 
 
 async def _looked_up(call: CommandCall, user_id: str) -> tuple[bool, str | None]:
