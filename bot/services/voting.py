@@ -97,23 +97,7 @@ async def record_vote(
     cast = {"choice": choice, "cast_at": now, "constituency": member.constituency}
     statement = insert_for(session, Vote).values(**key, **cast)
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=cast))
-    session.add(
-        VoteChange(
-            application_id=application_id, round=round, member_id=member.id, choice=choice, at=now
-        )
-    )
-    audit.record(
-        session,
-        at=now,
-        actor=voter,
-        action="vote.changed" if previous is not None else "vote.cast",
-        council_id=application.council_id,
-        application_id=application_id,
-        round=round,
-        choice=str(choice),
-        previous=str(previous) if previous is not None else None,
-        constituency=member.constituency,
-    )
+    _keep_change(session, application, member, choice, previous, now)
     return result
 
 
@@ -170,41 +154,72 @@ async def declare_conflict(
         reason=reason,
         constituency=member.constituency,
     )
-    withdrawn: VoteChoice | None = None
+    withdrawn = None
     if await current_decision(session, application) is None:  # else the votes are final
-        current = (
-            await session.exec(
-                select(Vote).where(
-                    Vote.application_id == application_id,
-                    Vote.round == application.current_round,
-                    Vote.member_id == member.id,
-                )
-            )
-        ).first()
-        if current is not None:
-            withdrawn = VoteChoice(current.choice)
-            await session.exec(delete(Vote).where(col(Vote.id) == current.id))
-            session.add(
-                VoteChange(
-                    application_id=application_id,
-                    round=application.current_round,
-                    member_id=member.id,
-                    choice=None,
-                    at=now,
-                )
-            )
-            audit.record(
-                session,
-                at=now,
-                actor=member_user_id,
-                action="vote.withdrawn",
-                council_id=application.council_id,
-                application_id=application_id,
-                round=application.current_round,
-                previous=str(withdrawn),
-                because="conflict declared",
-            )
+        withdrawn = await _withdraw_vote(session, application, member, now)
     return ConflictResult(application_id, withdrawn)
+
+
+async def _withdraw_vote(
+    session: AsyncSession, application: Application, member: Member, now: datetime
+) -> VoteChoice | None:
+    """Withdraw the member's vote in the current round (they declared a conflict), if any."""
+    current = (
+        await session.exec(
+            select(Vote).where(
+                Vote.application_id == application.id,
+                Vote.round == application.current_round,
+                Vote.member_id == member.id,
+            )
+        )
+    ).first()
+    if current is None:
+        return None
+    await session.exec(delete(Vote).where(col(Vote.id) == current.id))
+    _keep_change(session, application, member, None, VoteChoice(current.choice), now)
+    return VoteChoice(current.choice)
+
+
+def _keep_change(
+    session: AsyncSession,
+    application: Application,
+    member: Member,
+    choice: VoteChoice | None,
+    previous: VoteChoice | None,
+    now: datetime,
+) -> None:
+    """Every change of a member's vote is kept and audited: cast, changed, or (None) withdrawn,
+    which only a declared conflict does."""
+    assert application.id is not None and member.id is not None
+    round = application.current_round
+    session.add(
+        VoteChange(
+            application_id=application.id, round=round, member_id=member.id, choice=choice, at=now
+        )
+    )
+    detail: dict[str, str | None]
+    if choice is None:
+        action, detail = (
+            "vote.withdrawn",
+            {"previous": str(previous), "because": "conflict declared"},
+        )
+    else:
+        action = "vote.changed" if previous is not None else "vote.cast"
+        detail = {
+            "choice": str(choice),
+            "previous": str(previous) if previous is not None else None,
+            "constituency": member.constituency,
+        }
+    audit.record(
+        session,
+        at=now,
+        actor=member.slack_user_id,
+        action=action,
+        council_id=application.council_id,
+        application_id=application.id,
+        round=round,
+        **detail,
+    )
 
 
 async def recusals(session: AsyncSession, application_id: int) -> list[tuple[Member, Conflict]]:
