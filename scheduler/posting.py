@@ -18,7 +18,6 @@ from bot.sending.posts import (
     try_post_round,
 )
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
-from bot.sending.tell import tell
 from bot.services.applications import load_view
 from bot.services.posting import (
     POSTED_NOTICE,
