@@ -47,9 +47,10 @@ log = logging.getLogger(__name__)
 
 # Slack refuses requests whose timestamp is more than five minutes off; so do we.
 SIGNATURE_WINDOW_SECONDS = 300
-# The largest request Slack sends this bot, by content type, measured on every surface with the
-# largest post, form and event the bot can be sent (tests/e2e/test_request_limits.py), with room
-# to spare: interactions and commands are form-encoded, events JSON.
+# The largest request Slack sends this bot, by content type, with a little room: measured on
+# every surface (tests/e2e/test_request_limits.py) at 480 kB for forms (a 40,000-character
+# slash command; a vote on the largest post is 100 kB) and 1.9 MB for JSON (an edited
+# 40,000-character thread reply: before and after, each as text and as blocks).
 MAX_BODY_BYTES = {
     "application/x-www-form-urlencoded": 512 * 1024,
     "application/json": 2560 * 1024,

@@ -195,6 +195,19 @@ def _channel_type(channel_id: str) -> str:
     return {"D": "im", "G": "group"}.get(channel_id[:1], "channel")
 
 
+def rich_text(text: str) -> list[dict[str, Any]]:
+    """The `blocks` Slack adds to a person's message: its text again, as one rich_text section."""
+    return [
+        {
+            "type": "rich_text",
+            "block_id": secrets.token_hex(2),
+            "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+            ],
+        }
+    ]
+
+
 def build_message_event(
     user_id: str,
     text: str,
@@ -209,6 +222,7 @@ def build_message_event(
         "client_msg_id": str(uuid.uuid4()),
         "user": user_id,
         "text": text,
+        "blocks": rich_text(text),
         "ts": ts,
         "team": TEAM_ID,
         "channel": channel,
@@ -641,6 +655,7 @@ class SignedSlackClient:
             "type": "message",
             "user": user,
             "text": new_text,
+            "blocks": rich_text(new_text),
             "ts": ts,
             "team": TEAM_ID,
             "edited": {"user": user, "ts": event_ts},
@@ -649,6 +664,7 @@ class SignedSlackClient:
             "type": "message",
             "user": user,
             "text": old_text,
+            "blocks": rich_text(old_text),
             "ts": ts,
             "team": TEAM_ID,
         }
