@@ -65,6 +65,7 @@ METADATA_EVENT_TYPE = "sanctuary_once"
 CLOCK_SKEW = timedelta(minutes=5)
 # Messages a page when looking through a conversation.
 LOOKUP_PAGE = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -258,12 +259,11 @@ async def find_in_slack(
     direct message in the history of the bot's DM with the person.
     """
     oldest = _slack_ts(since - CLOCK_SKEW)
+    channel = message.channel
     if message.kind == "reply":
-        channel = message.channel
         read = client.conversations_replies
         where: dict[str, Any] = {"channel": channel, "ts": message.thread_ts}
     else:
-        channel = message.channel
         if message.kind == "dm" and not channel.startswith("D"):
             opened = await client.conversations_open(users=channel)
             channel = str(opened["channel"]["id"])
@@ -298,9 +298,6 @@ def _time_of(ts: str) -> datetime:
     """When Slack posted a message, from its ts."""
     seconds, _, fraction = ts.partition(".")
     return _EPOCH + timedelta(seconds=int(seconds), microseconds=int((fraction + "000000")[:6]))
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def update_once(
