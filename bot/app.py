@@ -12,6 +12,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.modal_state import first_input
 from bot.sending.context import Deps
 from bot.sending.db_errors import DATABASE_DOWN, is_database_unavailable, tell_database_down
 from handlers import register_all
@@ -28,13 +29,6 @@ def make_client(deps: Deps) -> AsyncWebClient:
     )
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
-
-
-def _first_input_block(body: dict[str, Any]) -> str | None:
-    for block in (body.get("view") or {}).get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
-            return str(block["block_id"])
-    return None
 
 
 def well_formed(body: dict[str, Any]) -> bool:
@@ -95,7 +89,8 @@ def build_app(deps: Deps, client: AsyncWebClient | None = None) -> AsyncApp:
             logger.exception("Unhandled error in a listener: %s", error, exc_info=error)
             return None
         logger.warning("The database is unavailable: %s", error)
-        block = _first_input_block(body) if body.get("type") == "view_submission" else None
+        submitted = body.get("type") == "view_submission"
+        block = first_input(body.get("view") or {}) if submitted else None
         if response is not None and block is not None:
             # Not acked yet: keep the form open, with what was typed, and say why on it.
             errors = {"response_action": "errors", "errors": {block: DATABASE_DOWN}}

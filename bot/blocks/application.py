@@ -18,11 +18,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks import button_value
+from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import describe
 from bot.domain.dates import day, moment
-from bot.domain.escape import link, mention, mrkdwn, truncate
+from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
 from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
@@ -46,11 +48,6 @@ _VOTE_BUTTONS = (
     (ids.VOTE_DECLINE, VoteChoice.DECLINE, "danger"),
     (ids.VOTE_ABSTAIN, VoteChoice.ABSTAIN, None),
 )
-
-
-def button_value(view: ApplicationView) -> str:
-    """`<application id>:<round>`, so that a click on an old round's post is recognised."""
-    return f"{view.application.id}:{view.application.current_round}"
 
 
 def _safe_cut(text: str, limit: int) -> str:
@@ -187,7 +184,7 @@ def build_application_message(
             )
         )
     if a.status == ApplicationStatus.UNDER_REVIEW:
-        value = button_value(view)
+        value = button_value.encode(view.application.id, view.application.current_round)
         elements = [
             ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
             for action_id, choice, style in _VOTE_BUTTONS
@@ -214,10 +211,14 @@ def build_application_message(
                 block_id=f"manage:{a.id}",
                 elements=[
                     ButtonElement(
-                        text="Edit evidence", action_id=ids.EDIT_APPLICATION, value=str(a.id)
+                        text="Edit evidence",
+                        action_id=ids.EDIT_APPLICATION,
+                        value=button_value.encode_id(a.id),
                     ),
                     ButtonElement(
-                        text="Withdraw", action_id=ids.WITHDRAW_APPLICATION, value=str(a.id)
+                        text="Withdraw",
+                        action_id=ids.WITHDRAW_APPLICATION,
+                        value=button_value.encode_id(a.id),
                     ),
                 ],
             )

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject
 
+from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
-from bot.domain.escape import mention, mrkdwn, truncate
+from bot.domain.escape import mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
 from bot.services.history import HistoryItem
 from models.tables import Council, VoteChoice

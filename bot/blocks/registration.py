@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ExternalDataSelectElement,
     HeaderBlock,
     InputBlock,
+    InputInteractiveElement,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
@@ -22,10 +23,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks import button_value
+from bot.blocks.registration_state import block_id
 from bot.domain import ids
-from bot.domain.councils import OPTION_TEXT_LIMIT, Match
+from bot.domain.application_form import LIMITS, OFFICER_SLOTS, ApplicationForm
+from bot.domain.councils import OPTION_TEXT_LIMIT
 from bot.domain.escape import mrkdwn, truncate
-from bot.services.registration import LIMITS, OFFICER_SLOTS, ApplicationForm
+from bot.services.applications import ApplicationView
 from models.tables import StrategyKind
 
 _STRATEGY_OPTIONS = {
@@ -34,9 +38,18 @@ _STRATEGY_OPTIONS = {
 }
 
 
-def council_options(matches: list[Match]) -> list[dict[str, object]]:
-    """Options for the council picker (text <= 75 characters, value = GSS code)."""
-    return [Option(value=m.authority.gss, text=m.option_text).to_dict() for m in matches]
+def _input(
+    name: str,
+    label: str,
+    element: InputInteractiveElement,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
+    """The input for the form's field `name` (its block, bot/blocks/registration_state.py)."""
+    return InputBlock(
+        block_id=block_id(name), label=label, hint=hint, optional=optional, element=element
+    )
 
 
 def _text(
@@ -47,57 +60,31 @@ def _text(
     hint: str | None = None,
     optional: bool = False,
     multiline: bool = False,
-    placeholder: str | None = None,
 ) -> InputBlock:
-    value = getattr(form, name) or None
-    return InputBlock(
-        block_id=name,
-        label=label,
-        hint=hint,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=name,
-            initial_value=value,
-            multiline=multiline or None,
-            max_length=LIMITS.get(name),
-            placeholder=placeholder,
-        ),
+    element = PlainTextInputElement(
+        action_id=name,
+        initial_value=getattr(form, name) or None,
+        multiline=multiline or None,
+        max_length=LIMITS.get(name),
     )
+    return _input(name, label, element, hint=hint, optional=optional)
 
 
 def _email(name: str, label: str, form: ApplicationForm, *, optional: bool = False) -> InputBlock:
-    return InputBlock(
-        block_id=name,
-        label=label,
-        optional=optional,
-        element=EmailInputElement(action_id=name, initial_value=getattr(form, name) or None),
-    )
+    element = EmailInputElement(action_id=name, initial_value=getattr(form, name) or None)
+    return _input(name, label, element, optional=optional)
 
 
-def _url(
-    name: str, label: str, form: ApplicationForm, *, hint: str | None = None, optional: bool = False
-) -> InputBlock:
-    return InputBlock(
-        block_id=name,
-        label=label,
-        hint=hint,
-        optional=optional,
-        element=UrlInputElement(
-            action_id=name, initial_value=getattr(form, name) or None, placeholder="https://"
-        ),
-    )
+def _url(name: str, label: str, form: ApplicationForm, *, optional: bool = False) -> InputBlock:
+    value = getattr(form, name) or None
+    element = UrlInputElement(action_id=name, initial_value=value, placeholder="https://")
+    return _input(name, label, element, optional=optional)
 
 
 def _date(name: str, label: str, form: ApplicationForm, *, hint: str | None = None) -> InputBlock:
     value: date | None = getattr(form, name)
-    return InputBlock(
-        block_id=name,
-        label=label,
-        hint=hint,
-        element=DatePickerElement(
-            action_id=name, initial_date=value.isoformat() if value else None
-        ),
-    )
+    initial = value.isoformat() if value else None
+    return _input(name, label, DatePickerElement(action_id=name, initial_date=initial), hint=hint)
 
 
 def _heading(text: str, detail: str) -> list[Block]:
@@ -126,7 +113,7 @@ def _council_blocks(form: ApplicationForm, council_name: str | None) -> list[Blo
         )
     return [
         InputBlock(
-            block_id=ids.COUNCIL_BLOCK,
+            block_id=block_id("council_code"),
             label="Council",
             hint="Start typing: a name, part of it or the usual short form (e.g. B&H).",
             optional=True,
@@ -196,7 +183,7 @@ def build_application_modal(
         ),
         _url("strategy_url", "Public link to the strategy", form),
         InputBlock(
-            block_id="strategy_kind",
+            block_id=block_id("strategy_kind"),
             label="The strategy is",
             element=RadioButtonsElement(
                 action_id="strategy_kind",
@@ -235,15 +222,16 @@ def build_application_modal(
     )
 
 
-def build_withdraw_modal(application_id: int, council_name: str) -> View:
+def build_withdraw_modal(view: ApplicationView) -> View:
     """Confirm withdrawing an application, with an optional reason."""
+    application_id, council_name = view.application.id, view.council.name
     return View(
         type="modal",
         callback_id=ids.WITHDRAW_VIEW,
         title="Withdraw application",
         submit="Withdraw",
         close="Keep it",
-        private_metadata=str(application_id),
+        private_metadata=button_value.encode_id(application_id),
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(

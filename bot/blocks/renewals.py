@@ -14,9 +14,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks import button_value
+from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.dates import day
-from bot.domain.escape import mention, mrkdwn, truncate
+from bot.domain.escape import mrkdwn, truncate
 from bot.domain.terms import MembershipState
 from bot.services.renewals import LAPSED_LISTED_DAYS, RenewalRow
 
@@ -71,7 +73,7 @@ def build_renewal_nag(
                 ButtonElement(
                     text="Start renewal application",
                     action_id=ids.OPEN_RENEWAL,
-                    value=str(membership_id),
+                    value=button_value.encode_id(membership_id),
                     style="primary",
                 )
             ]

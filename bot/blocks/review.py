@@ -22,17 +22,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks import button_value
 from bot.blocks.application import OUTCOME_LABELS
+from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
 from bot.domain.dates import moment
-from bot.domain.escape import channel_link, mention, mrkdwn, truncate
+from bot.domain.escape import channel_link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
 from bot.services.decisions import NO_QUORUM_REASON_MAX, OUTCOME_FOR_CHOICE, RATIONALE_MAX
-from bot.services.voting import CONFLICT_REASON_MAX
-from models.tables import Member, Outcome
+from bot.services.roster import AddResult, RosterChange
+from bot.services.voting import CONFLICT_REASON_MAX, VoteResult
+from models.tables import Member, Outcome, VoteChoice
 
 SECTION_LIMIT = 3000
 
@@ -62,13 +65,27 @@ def build_roster(members: Sequence[Member], *, is_staff: bool) -> tuple[str, lis
     return text, blocks
 
 
+def roster_changed(result: AddResult) -> str:
+    """What staff are told after `/sanctuary group add`."""
+    who, keyword = mention(result.member.slack_user_id), result.member.constituency
+    where = f"*{describe(keyword)}* (`{keyword}`)"
+    if result.change is RosterChange.MOVED:
+        previous = describe(result.previous_constituency or "")
+        return f"Moved {who} from {previous} to {where}."
+    if result.change is RosterChange.REACTIVATED:
+        return f"Welcomed {who} back to the working group: {where}."
+    if result.change is RosterChange.UNCHANGED:
+        return f"{who} is already in the working group: {where}."
+    return f"Added {who} to the working group: {where}."
+
+
 def build_conflict_modal(view: ApplicationView) -> View:
     """Asks a member why they are connected to the applying council (private_metadata: id)."""
     council = view.council.name
     return View(
         type="modal",
         callback_id=ids.CONFLICT_VIEW,
-        private_metadata=str(view.application.id),
+        private_metadata=button_value.encode_id(view.application.id),
         title=PlainTextObject(text="Declare a conflict"),
         submit=PlainTextObject(text="Declare"),
         close=PlainTextObject(text="Cancel"),
@@ -78,17 +95,63 @@ def build_conflict_modal(view: ApplicationView) -> View:
                 "You will not vote on it, will not count toward its quorum and will get no "
                 "reminders about it. Any vote you cast on it is withdrawn. Staff see your reason."
             ),
-            InputBlock(
-                block_id=ids.CONFLICT_REASON_BLOCK,
-                label=PlainTextObject(text="How are you connected?"),
-                element=PlainTextInputElement(
-                    action_id=ids.CONFLICT_REASON_INPUT,
-                    multiline=True,
-                    max_length=CONFLICT_REASON_MAX,
-                    placeholder=PlainTextObject(text="e.g. I work for this council"),
-                ),
+            _written(
+                ids.CONFLICT_REASON_BLOCK,
+                ids.CONFLICT_REASON_INPUT,
+                "How are you connected?",
+                CONFLICT_REASON_MAX,
+                placeholder="e.g. I work for this council",
             ),
         ],
+    )
+
+
+def vote_confirmation(result: VoteResult) -> str:
+    """What a member is told after clicking a vote button."""
+    label = CHOICE_LABELS[result.choice]
+    if result.unchanged:
+        return f"Your vote is already *{label}* (round {result.round}). No change."
+    if result.previous is not None:
+        return (
+            f"Vote changed from *{CHOICE_LABELS[result.previous]}* to *{label}* "
+            f"(round {result.round}). You can change it until the decision."
+        )
+    return f"Vote recorded: *{label}* (round {result.round}). You can change it until the decision."
+
+
+def conflict_confirmation(withdrawn: VoteChoice | None) -> str:
+    """What a member is told once their conflict of interest is recorded."""
+    text = (
+        "Conflict of interest recorded: you are recused from this application and will get no "
+        "reminders about it."
+    )
+    if withdrawn is not None:
+        text += f" Your earlier vote ({CHOICE_LABELS[withdrawn]}) is withdrawn."
+    return text
+
+
+def _written(
+    block_id: str,
+    action_id: str,
+    label: str,
+    max_length: int,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
+) -> InputBlock:
+    """A multi-line text input: a reason or a rationale."""
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=label),
+        hint=PlainTextObject(text=hint) if hint else None,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=True,
+            max_length=max_length,
+            placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+        ),
     )
 
 
@@ -138,40 +201,32 @@ def build_decision_modal(
         )
     )
     blocks.append(
-        InputBlock(
-            block_id=ids.DECISION_RATIONALE_BLOCK,
-            label=PlainTextObject(text="Rationale"),
-            hint=PlainTextObject(
-                text="For further work, write the questions or the further work asked for."
-            ),
-            element=PlainTextInputElement(
-                action_id=ids.DECISION_RATIONALE_INPUT, multiline=True, max_length=RATIONALE_MAX
-            ),
+        _written(
+            ids.DECISION_RATIONALE_BLOCK,
+            ids.DECISION_RATIONALE_INPUT,
+            "Rationale",
+            RATIONALE_MAX,
+            hint="For further work, write the questions or the further work asked for.",
         )
     )
     # Always there: quorum can be lost while the form is open (a conflict withdraws a vote),
     # and a field that appears only then would leave nowhere to write the reason.
     blocks.append(
-        InputBlock(
-            block_id=ids.DECISION_NO_QUORUM_BLOCK,
-            label=PlainTextObject(text="Why decide without quorum?"),
+        _written(
+            ids.DECISION_NO_QUORUM_BLOCK,
+            ids.DECISION_NO_QUORUM_INPUT,
+            "Why decide without quorum?",
+            NO_QUORUM_REASON_MAX,
             optional=True,
-            hint=PlainTextObject(
-                text="Required while quorum is not met."
-                if not state.met
-                else "Quorum is met: leave empty (needed only if quorum is lost before you record)."
-            ),
-            element=PlainTextInputElement(
-                action_id=ids.DECISION_NO_QUORUM_INPUT,
-                multiline=True,
-                max_length=NO_QUORUM_REASON_MAX,
-            ),
+            hint="Required while quorum is not met."
+            if not state.met
+            else "Quorum is met: leave empty (needed only if quorum is lost before you record).",
         )
     )
     return View(
         type="modal",
         callback_id=ids.DECISION_VIEW,
-        private_metadata=f"{a.id}:{a.current_round}",
+        private_metadata=button_value.encode(a.id, a.current_round),
         title=PlainTextObject(text="Record decision"),
         submit=PlainTextObject(text="Record"),
         close=PlainTextObject(text="Cancel"),

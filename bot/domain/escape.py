@@ -1,11 +1,10 @@
-"""Escaping user text for Slack's mrkdwn, and building mentions from validated ids."""
+"""Escaping user text for Slack's mrkdwn, and reading numbers people type or Slack sends back."""
 
 from __future__ import annotations
 
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -18,13 +17,6 @@ def clean(text: str) -> str:
 def mrkdwn(text: str) -> str:
     """Escape text for mrkdwn so it can neither ping (`<!channel>`) nor disguise a link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mention(user_id: str) -> str:
-    """`<@U…>` for a real user id; anything else is shown as escaped text, never a mention."""
-    if _USER_ID.match(user_id):
-        return f"<@{user_id}>"
-    return mrkdwn(user_id)
 
 
 def channel_link(channel_id: str) -> str:

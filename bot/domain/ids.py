@@ -27,7 +27,8 @@ WITHDRAW_VIEW = "withdraw_view"
 COUNCIL_PICKER = "council_picker"
 
 # Registration modal: the council inputs (the other inputs' block_id and action_id are the
-# field names of bot.services.registration.ApplicationForm, e.g. "motion_date").
+# field names of bot.domain.application_form.ApplicationForm, e.g. "motion_date"; the
+# field <-> block mapping is bot/blocks/registration_state.py).
 COUNCIL_BLOCK = "council"
 COUNCIL_OTHER_BLOCK = "council_other"
 WITHDRAW_REASON_BLOCK = "withdraw_reason"

@@ -1,4 +1,5 @@
-"""The review rules of DESIGN.md section 4 as pure functions: tally, quorum, recommendation."""
+"""The review rules of DESIGN.md section 4 as pure functions: tally, quorum, recommendation,
+and which applications can still be voted on, decided or changed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
-from models.tables import VoteChoice
+from bot.domain.refusals import Refusal, Refused
+from models.tables import Application, ApplicationStatus, Decision, VoteChoice
 
 CHOICE_LABELS: dict[VoteChoice, str] = {
     VoteChoice.APPROVE: "Approve",
@@ -90,3 +92,31 @@ def recommendation(tally: Tally) -> VoteChoice | None:
         return None
     choice, count = Counter(counted).most_common(1)[0]
     return choice if count * 2 > len(counted) else None
+
+
+def require_undecided_round(
+    application: Application, decision: Decision | None, round: int | None
+) -> None:
+    """Votes and the decision are for the current round (`round`, if the click or form names
+    one) until it is decided, while the application is under review."""
+    if round is not None and round != application.current_round:
+        raise Refused(Refusal.OLD_ROUND, round=round, current=application.current_round)
+    if decision is not None:
+        raise Refused(Refusal.DECIDED, round=decision.round, outcome=decision.outcome)
+    require_under_review(application)
+
+
+def require_under_review(application: Application, council: str | None = None) -> None:
+    """Votes and decisions are for an application under review."""
+    if application.status != ApplicationStatus.UNDER_REVIEW:
+        raise _refusal(Refusal.NOT_OPEN, application, council)
+
+
+def require_open(application: Application, council: str | None = None) -> None:
+    """Evidence, withdrawal and conflicts are for an application not yet decided or withdrawn."""
+    if not ApplicationStatus(application.status).is_open:
+        raise _refusal(Refusal.CLOSED, application, council)
+
+
+def _refusal(reason: Refusal, application: Application, council: str | None) -> Refused:
+    return Refused(reason, application=application.id, council=council, status=application.status)

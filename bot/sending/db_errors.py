@@ -17,8 +17,8 @@ from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.sending.posts import tell
 from bot.sending.slack_errors import SLACK_FAILURES
+from bot.sending.tell import sender, tell
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,10 @@ async def tell_database_down(
     body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None = None
 ) -> None:
     """Tell the person whose click or command met a database that is down (if there is one)."""
-    if respond is not None and body.get("response_url"):
-        try:
-            await respond(text=DATABASE_DOWN, response_type="ephemeral", replace_original=False)
-            return
-        except SLACK_FAILURES:
-            pass
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    if not isinstance(user, str) or not user:
+    user, channel = sender(body)
+    if user is None:
         return  # an event: nobody to tell (it was acked already; logged as a warning)
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-    await tell(client, user, DATABASE_DOWN, channel=channel if isinstance(channel, str) else None)
+    await tell(client, user, DATABASE_DOWN, respond=respond, channel=channel)
 
 
 def tells_when_database_is_down(listener: Listener) -> Listener:

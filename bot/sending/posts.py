@@ -223,29 +223,6 @@ async def try_post_round(
     return PostResult(posted=True)
 
 
-async def tell(
-    client: AsyncWebClient, user_id: str, text: str, *, channel: str | None = None
-) -> bool:
-    """A message only `user_id` sees: ephemeral in `channel` if given, else (or failing) a DM."""
-    if channel is not None:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-            return True
-        except SLACK_FAILURES as error:
-            log.info(
-                "Ephemeral to %s in %s failed (%s); trying a DM",
-                user_id,
-                channel,
-                error_code(error),
-            )
-    try:
-        await client.chat_postMessage(channel=user_id, text=text)
-        return True
-    except SLACK_FAILURES as error:
-        log.warning("Could not tell %s: %s", user_id, error_code(error))
-        return False
-
-
 async def announce_decision(
     deps: Deps, client: AsyncWebClient, application_id: int, round: int
 ) -> PostResult:

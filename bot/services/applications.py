@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.refusals import Refusal, Refused, Thing
 from bot.domain.review import Tally
+from bot.services.rounds import current_round
 from models.tables import (
     Application,
     Conflict,
@@ -18,10 +20,6 @@ from models.tables import (
     ReviewRound,
     Vote,
 )
-
-
-class NotFound(Exception):
-    """The thing asked for does not exist; the message says what."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +43,30 @@ class ApplicationView:
         return None
 
 
+async def locked_application(
+    session: AsyncSession, application_id: int, *, shared: bool = False
+) -> Application:
+    """The application, locked against a concurrent change; Refused(NOT_FOUND) if none.
+
+    Votes take the lock shared, so that members vote concurrently; a decision, an edit or a
+    withdrawal takes it exclusively and so waits for the votes in progress, and they for it.
+    SQLite has no row locks: there every transaction holds the write lock anyway.
+    """
+    application = (
+        await session.exec(
+            select(Application).where(Application.id == application_id).with_for_update(read=shared)
+        )
+    ).first()
+    if application is None:
+        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
+    return application
+
+
 async def load_view(session: AsyncSession, application_id: int) -> ApplicationView:
+    """Refused(NOT_FOUND) if there is no such application."""
     application = await session.get(Application, application_id)
     if application is None:
-        raise NotFound(f"There is no application #{application_id}.")
+        raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
     council = await session.get(Council, application.council_id)
     assert council is not None
     officers = (
@@ -58,14 +76,7 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
             .order_by(col(ContactOfficer.position))
         )
     ).all()
-    review_round = (
-        await session.exec(
-            select(ReviewRound).where(
-                ReviewRound.application_id == application_id,
-                ReviewRound.number == application.current_round,
-            )
-        )
-    ).first()
+    review_round = await current_round(session, application)
     votes = (
         await session.exec(
             select(Vote.constituency, Vote.choice).where(

@@ -96,44 +96,45 @@ async def edit_comment(
     session: AsyncSession, *, channel: str, ts: str, text: str, user: str, now: datetime
 ) -> Comment | None:
     """Follow an edit of a recorded comment; None if the message is not one."""
-    comment = await _comment(session, channel, ts)
-    if comment is None or comment.deleted_at is not None:
-        return None
-    comment.text = text
-    comment.edited_at = now
-    session.add(comment)
-    application = await session.get(Application, comment.application_id)
-    audit.record(
-        session,
-        at=now,
-        actor=user or comment.slack_user_id,
-        action="comment.edited",
-        council_id=application.council_id if application else None,
-        application_id=comment.application_id,
-        ts=ts,
-        length=len(text),  # not the text: a comment is personal data, erased on request
-    )
-    return comment
+    return await _follow(session, channel, ts, text, now, editor=user)
 
 
 async def delete_comment(
     session: AsyncSession, *, channel: str, ts: str, now: datetime
 ) -> Comment | None:
     """Follow a deletion: the text is forgotten, the fact that a comment existed is kept."""
+    return await _follow(session, channel, ts, None, now)
+
+
+async def _follow(
+    session: AsyncSession,
+    channel: str,
+    ts: str,
+    text: str | None,
+    now: datetime,
+    editor: str = "",
+) -> Comment | None:
+    """Give a recorded comment its new `text` (None: deleted) and audit it."""
     comment = await _comment(session, channel, ts)
     if comment is None or comment.deleted_at is not None:
         return None
-    comment.text = None
-    comment.deleted_at = now
+    comment.text = text
+    if text is None:
+        comment.deleted_at = now
+    else:
+        comment.edited_at = now
     session.add(comment)
     application = await session.get(Application, comment.application_id)
+    # The length, never the text: a comment is personal data, erased on request.
+    detail = {"length": len(text)} if text is not None else {}
     audit.record(
         session,
         at=now,
-        actor=comment.slack_user_id,
-        action="comment.deleted",
+        actor=editor or comment.slack_user_id,
+        action="comment.edited" if text is not None else "comment.deleted",
         council_id=application.council_id if application else None,
         application_id=comment.application_id,
         ts=ts,
+        **detail,
     )
     return comment

@@ -6,6 +6,7 @@ for an approval, creates the membership, all in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,11 +16,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.config import ReviewRules
 from bot.domain.dates import local_date
-from bot.domain.review import QuorumState, quorum
+from bot.domain.refusals import Refusal, Refused, Task, require_staff
+from bot.domain.review import QuorumState, quorum, require_undecided_round
 from bot.services import audit
-from bot.services.applications import load_view
+from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.councils import find_councils
 from bot.services.memberships import create_for_approval
+from bot.services.rounds import close_current_round, current_decision
 from models.tables import (
     Application,
     ApplicationStatus,
@@ -27,7 +30,6 @@ from models.tables import (
     Decision,
     Membership,
     Outcome,
-    ReviewRound,
     VoteChoice,
 )
 
@@ -47,15 +49,6 @@ OUTCOME_FOR_CHOICE: dict[VoteChoice, Outcome] = {
 }
 
 
-class DecisionRefused(Exception):
-    """The decision cannot be recorded; `field` names the form input at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 @dataclass(frozen=True)
 class DecisionResult:
     decision: Decision
@@ -65,72 +58,53 @@ class DecisionResult:
     quorum: QuorumState
 
 
+async def decision_form(
+    session: AsyncSession,
+    application_id: int,
+    round: int | None,
+    *,
+    actor: str,
+    staff: Collection[str],
+) -> ApplicationView:
+    """The application whose current round `actor` may decide now; Refused otherwise."""
+    require_staff(actor, staff, Task.DECIDE)
+    view = await load_view(session, application_id)
+    require_undecided_round(view.application, view.decision, round)
+    return view
+
+
 async def record_decision(
     session: AsyncSession,
     *,
     application_id: int,
     round: int | None,
-    outcome: Outcome,
+    outcome: Outcome | None,
     rationale: str,
     without_quorum_reason: str | None,
     decided_by: str,
+    staff: Collection[str],
     now: datetime,
     rules: ReviewRules,
     timezone: ZoneInfo,
 ) -> DecisionResult:
     """Record the decision on the current round (or `round`, refused if no longer current)."""
+    require_staff(decided_by, staff, Task.DECIDE)
+    if outcome is None:
+        raise Refused(Refusal.NO_OUTCOME, field="outcome")
     rationale = rationale.strip()
     reason = (without_quorum_reason or "").strip() or None
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update()
-        )
-    ).first()
-    if application is None:
-        raise DecisionRefused(f"There is no application #{application_id}.")
-    if round is not None and round != application.current_round:
-        raise DecisionRefused(
-            f"This form was for round {round}, but the application is now in round "
-            f"{application.current_round}. Open the decision form again."
-        )
-    existing = (
-        await session.exec(
-            select(Decision).where(
-                Decision.application_id == application_id,
-                Decision.round == application.current_round,
-            )
-        )
-    ).first()
-    if existing is not None:
-        raise DecisionRefused(
-            f"The decision on round {existing.round} was already recorded "
-            f"({existing.outcome.replace('_', ' ')}); a round is decided once."
-        )
-    if application.status != ApplicationStatus.UNDER_REVIEW:
-        raise DecisionRefused(
-            f"This application is {application.status.replace('_', ' ')}, not under review, "
-            "so there is nothing to decide."
-        )
-    if not rationale:
-        raise DecisionRefused("Please write the rationale for the decision.", field="rationale")
-    if len(rationale) > RATIONALE_MAX:
-        raise DecisionRefused(
-            f"The rationale is limited to {RATIONALE_MAX} characters.", field="rationale"
-        )
+    application = await locked_application(session, application_id)
+    require_undecided_round(application, await current_decision(session, application), round)
+    if not rationale or len(rationale) > RATIONALE_MAX:
+        raise Refused(Refusal.BAD_REASON, field="rationale", limit=RATIONALE_MAX)
     view = await load_view(session, application_id)
     state = quorum(view.tally, rules)
     if state.met:
         reason = None
     elif reason is None:
-        raise DecisionRefused(
-            "Quorum is not met (" + "; ".join(state.missing) + "). Say why you are deciding "
-            "without it.",
-            field="no_quorum",
-        )
+        raise Refused(Refusal.NO_QUORUM, field="no_quorum", missing=state.missing)
     elif len(reason) > NO_QUORUM_REASON_MAX:
-        raise DecisionRefused(
-            f"The reason is limited to {NO_QUORUM_REASON_MAX} characters.", field="no_quorum"
-        )
+        raise Refused(Refusal.BAD_REASON, field="no_quorum", limit=NO_QUORUM_REASON_MAX)
     decision = Decision(
         application_id=application_id,
         round=application.current_round,
@@ -141,17 +115,7 @@ async def record_decision(
         decided_at=now,
     )
     session.add(decision)
-    review_round = (
-        await session.exec(
-            select(ReviewRound).where(
-                ReviewRound.application_id == application_id,
-                ReviewRound.number == application.current_round,
-            )
-        )
-    ).first()
-    if review_round is not None:
-        review_round.closed_at = now
-        session.add(review_round)
+    await close_current_round(session, application, now)
     application.status = STATUS_FOR[outcome]
     application.updated_at = now
     session.add(application)

@@ -1,28 +1,30 @@
-"""Registering an application (DESIGN.md section 2): the form, its validation, and storing it.
+"""Storing registrations (DESIGN.md section 2): register, update the evidence, withdraw, renew.
 
-`ApplicationForm.parse` reads a modal's `state.values`; `validate` says what is wrong, keyed by
-the input's block_id (which is the form field's name); `register`, `update_evidence` and
-`withdraw` change the database and write the audit log. No Slack objects here.
+The form and its rules are bot/domain/application_form.py; the modal's wire format is
+bot/blocks/registration_state.py. Each change is checked here (staff only, the form valid, one
+open application per council), written and audited in the caller's transaction.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import councils, ids
+from bot.domain import councils
+from bot.domain.application_form import EVIDENCE_LABELS, ApplicationForm, validate
 from bot.domain.councils import LOCAL_PREFIX
-from bot.domain.escape import clean
-from bot.domain.terms import TERM_YEARS, years_later
+from bot.domain.dates import local_date
+from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
+from bot.domain.review import require_open
 from bot.services import audit
-from bot.services.applications import NotFound
+from bot.services.applications import ApplicationView, load_view, locked_application
+from bot.services.rounds import close_current_round
 from models.dialect import insert_for
 from models.tables import (
     Application,
@@ -32,299 +34,25 @@ from models.tables import (
     Council,
     Membership,
     ReviewRound,
-    StrategyKind,
 )
 
-OPEN_STATUSES = (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.FURTHER_WORK)
-OFFICER_SLOTS = 3
-
-# Longest text accepted per field: keeps every post and modal within Block Kit's limits.
-LIMITS: dict[str, int] = {
-    ids.COUNCIL_OTHER_BLOCK: 150,
-    "motion_url": 500,
-    "group_names": 300,
-    "joint_work": 1000,
-    "joint_work_url": 500,
-    "endorsed_by": 200,
-    "endorsement_url": 500,
-    "strategy_url": 500,
-    "councillor_name": 150,
-    "councillor_email": 254,
-    "councillor_portfolio": 200,
-    **{f"officer{n}_name": 150 for n in range(1, OFFICER_SLOTS + 1)},
-    **{f"officer{n}_role": 200 for n in range(1, OFFICER_SLOTS + 1)},
-    **{f"officer{n}_email": 254 for n in range(1, OFFICER_SLOTS + 1)},
-}
-
-# The Application columns the form edits, with how people call them (audit, round message).
-EVIDENCE_LABELS: dict[str, str] = {
-    "motion_date": "motion date",
-    "motion_url": "motion link",
-    "charter_date": "charter date",
-    "group_names": "local group",
-    "joint_work": "joint work",
-    "joint_work_url": "joint work link",
-    "endorsed_by": "endorsed by",
-    "endorsement_date": "endorsement date",
-    "endorsement_url": "endorsement link",
-    "strategy_url": "strategy link",
-    "strategy_kind": "strategy kind",
-    "strategy_start": "strategy start",
-    "strategy_end": "strategy end",
-    "councillor_name": "councillor",
-    "councillor_email": "councillor email",
-    "councillor_portfolio": "councillor portfolio",
-}
-
-_EMAIL = re.compile(r"^[^@\s<>|,;:\"()\[\]]+@[^@\s<>|,;:\"()\[\]]+\.[^@\s<>|,;:\"()\[\]]{2,}$")
-_URL_FORBIDDEN = re.compile(r"[\s<>|\"]")
+OPEN_STATUSES = [status for status in ApplicationStatus if status.is_open]
 
 
-@dataclass(frozen=True)
-class Officer:
-    name: str
-    role: str
-    email: str
-
-
-@dataclass(frozen=True)
-class ApplicationForm:
-    """What the registration modal holds; text stripped, empty fields as "" or None."""
-
-    council_code: str | None = None  # GSS code picked from the list
-    council_label: str | None = None  # the picked option's text (to show it again)
-    council_other: str = ""  # a town or parish council typed by name
-    motion_date: date | None = None
-    motion_url: str = ""
-    charter_date: date | None = None
-    group_names: str = ""
-    joint_work: str = ""
-    joint_work_url: str = ""
-    endorsed_by: str = ""
-    endorsement_date: date | None = None
-    endorsement_url: str = ""
-    strategy_url: str = ""
-    strategy_kind: str = ""
-    strategy_start: date | None = None
-    strategy_end: date | None = None
-    councillor_name: str = ""
-    councillor_email: str = ""
-    councillor_portfolio: str = ""
-    officer1_name: str = ""
-    officer1_role: str = ""
-    officer1_email: str = ""
-    officer2_name: str = ""
-    officer2_role: str = ""
-    officer2_email: str = ""
-    officer3_name: str = ""
-    officer3_role: str = ""
-    officer3_email: str = ""
-
-    @classmethod
-    def parse(cls, values: Mapping[str, Mapping[str, Any]]) -> ApplicationForm:
-        """Read a view's `state.values` (block_id -> action_id -> element state)."""
-        found: dict[str, Any] = {}
-        for block_id, actions in values.items():
-            for state in actions.values():
-                if not isinstance(state, Mapping):
-                    continue
-                if block_id == ids.COUNCIL_BLOCK:
-                    option = state.get("selected_option")
-                    if isinstance(option, Mapping):
-                        found["council_code"] = str(option.get("value") or "") or None
-                        text = option.get("text")
-                        if isinstance(text, Mapping):
-                            found["council_label"] = str(text.get("text") or "") or None
-                elif "selected_date" in state:
-                    found[block_id] = _date(state.get("selected_date"))
-                elif "selected_option" in state:
-                    option = state.get("selected_option")
-                    found[block_id] = (
-                        str(option.get("value") or "") if isinstance(option, Mapping) else ""
-                    )
-                elif "value" in state:
-                    found[block_id] = clean(str(state.get("value") or "")).strip()
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in found.items() if k in known})
-
-    @classmethod
-    def of_application(
-        cls, application: Application, officers: tuple[ContactOfficer, ...] | list[ContactOfficer]
-    ) -> ApplicationForm:
-        """The form prefilled from a stored application (for editing its evidence)."""
-        values: dict[str, Any] = {
-            name: getattr(application, name) or ("" if name not in _DATE_FIELDS else None)
-            for name in EVIDENCE_LABELS
-        }
-        for position, officer in enumerate(officers[:OFFICER_SLOTS], start=1):
-            values[f"officer{position}_name"] = officer.name
-            values[f"officer{position}_role"] = officer.role
-            values[f"officer{position}_email"] = officer.email
-        return cls(**values)
-
-    def officers(self) -> list[Officer]:
-        """The officers given (any slot with something in it), in order."""
-        found = []
-        for n in range(1, OFFICER_SLOTS + 1):
-            officer = Officer(
-                getattr(self, f"officer{n}_name"),
-                getattr(self, f"officer{n}_role"),
-                getattr(self, f"officer{n}_email"),
-            )
-            if officer.name or officer.role or officer.email:
-                found.append(officer)
-        return found
-
-    def evidence(self) -> dict[str, Any]:
-        """The Application column values this form sets."""
-        values: dict[str, Any] = {name: getattr(self, name) for name in EVIDENCE_LABELS}
-        for name in ("joint_work_url", "endorsement_url"):
-            values[name] = values[name] or None
-        return values
-
-
-_DATE_FIELDS = frozenset(
-    {"motion_date", "charter_date", "endorsement_date", "strategy_start", "strategy_end"}
-)
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def is_http_url(value: str) -> bool:
-    """An absolute http(s) URL with a host, and nothing that could break a Slack link."""
-    if _URL_FORBIDDEN.search(value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    host = parts.hostname or ""
-    return parts.scheme in ("http", "https") and "." in host and not host.startswith(".")
-
-
-def is_email(value: str) -> bool:
-    return bool(_EMAIL.match(value))
-
-
-def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -> dict[str, str]:
-    """What is wrong with the form, as {block_id: message}; empty when it can be registered."""
-    errors: dict[str, str] = {}
-
-    def need(name: str, message: str) -> None:
-        if not getattr(form, name) and name not in errors:
-            errors[name] = message
-
-    def past(name: str, what: str) -> None:
-        value = getattr(form, name)
-        if value is None:
-            errors.setdefault(name, f"Pick the date the {what}.")
-        elif value > today:
-            errors.setdefault(name, f"The {what} cannot be in the future (today is {_day(today)}).")
-
-    def url(name: str, required: bool, what: str) -> None:
-        value = getattr(form, name)
-        if not value:
-            if required:
-                errors.setdefault(name, f"Give the link to {what}.")
-        elif not is_http_url(value):
-            errors.setdefault(name, "Give a full web address starting with https:// (or http://).")
-
-    def email(name: str, whose: str) -> None:
-        value = getattr(form, name)
-        if not value:
-            errors.setdefault(name, f"Give {whose} email address.")
-        elif not is_email(value):
-            errors.setdefault(name, "This does not look like an email address (name@example.org).")
-
-    for name, limit in LIMITS.items():
-        value = getattr(form, name)
-        if len(value) > limit:
-            errors[name] = f"Please keep this under {limit} characters (it has {len(value)})."
-
-    if with_council:
-        picked, typed = form.council_code, form.council_other
-        if picked and typed:
-            errors[ids.COUNCIL_OTHER_BLOCK] = (
-                "Pick the council from the list or type a town/parish council, not both."
-            )
-        elif not picked and not typed:
-            errors[ids.COUNCIL_BLOCK] = (
-                "Pick the council from the list (start typing its name), or type a town or "
-                "parish council that is not on the list below."
-            )
-        elif picked and councils.by_gss(picked) is None:
-            errors[ids.COUNCIL_BLOCK] = "That council is not on the list any more: pick it again."
-        elif typed and not councils.core(typed):
-            errors[ids.COUNCIL_OTHER_BLOCK] = "Type the council's name."
-
-    # 1. Motion
-    past("motion_date", "motion was passed")
-    url("motion_url", True, "the motion or the minutes")
-    # 2. Charter
-    past("charter_date", "charter was signed")
-    # 3. Local group
-    need("group_names", "Name the local City of Sanctuary group and/or refugee networks.")
-    need("joint_work", "Describe the joint work with the group.")
-    url("joint_work_url", False, "")
-    need("endorsed_by", "Say who endorsed the application.")
-    past("endorsement_date", "endorsement was given")
-    url("endorsement_url", False, "")
-    # 4. Strategy
-    url("strategy_url", True, "the public strategy")
-    if form.strategy_kind not in (StrategyKind.STANDALONE, StrategyKind.PART_OF_BROADER):
-        errors.setdefault(
-            "strategy_kind", "Say whether the strategy stands alone or is part of a broader one."
-        )
-    if form.strategy_start is None:
-        errors.setdefault("strategy_start", "Pick the date the strategy starts.")
-    if form.strategy_end is None:
-        errors.setdefault("strategy_end", "Pick the date the strategy ends.")
-    if form.strategy_start is not None and form.strategy_end is not None:
-        earliest_end = years_later(form.strategy_start, TERM_YEARS)
-        if form.strategy_end < earliest_end:
-            errors.setdefault(
-                "strategy_end",
-                f"The strategy must commit for at least three years: end on or after "
-                f"{_day(earliest_end)}.",
-            )
-    # 5. Contacts
-    need("councillor_name", "Name the councillor responsible.")
-    email("councillor_email", "the councillor's")
-    need("councillor_portfolio", "Give the councillor's portfolio.")
-    for n in range(1, OFFICER_SLOTS + 1):
-        given = any(getattr(form, f"officer{n}_{part}") for part in ("name", "role", "email"))
-        if n == 1 or given:
-            need(f"officer{n}_name", "Name the council officer.")
-            need(f"officer{n}_role", "Give the officer's role.")
-            email(f"officer{n}_email", "the officer's")
-    return errors
-
-
-class RegistrationRefused(Exception):
-    """The form is valid but cannot be registered; `block_id` says which field to blame."""
-
-    def __init__(self, block_id: str, message: str) -> None:
-        super().__init__(message)
-        self.block_id = block_id
-        self.message = message
+def _require_valid(
+    form: ApplicationForm, now: datetime, timezone: ZoneInfo, *, with_council: bool = True
+) -> None:
+    """The form's own rules (bot/domain/application_form.py), on the local date of `now`."""
+    problems = validate(form, local_date(now, timezone), with_council=with_council)
+    if problems:
+        raise Refused(Refusal.INVALID, problems=problems)
 
 
 async def _council_for(session: AsyncSession, form: ApplicationForm, now: datetime) -> Council:
+    """The council the (validated) form names, created on its first application."""
     if form.council_code:
         authority = councils.by_gss(form.council_code)
-        if authority is None:
-            raise RegistrationRefused(ids.COUNCIL_BLOCK, "That council is not on the list.")
+        assert authority is not None  # validate() refuses a code that is not on the list
         values: dict[str, Any] = {
             "code": authority.gss,
             "name": authority.name,
@@ -344,21 +72,30 @@ async def _council_for(session: AsyncSession, form: ApplicationForm, now: dateti
     return council
 
 
-async def open_application(session: AsyncSession, council_id: int) -> Application | None:
-    """The council's application still under review or waiting for further work, if any."""
-    return (
+async def _require_none_open(session: AsyncSession, council: Council, field: str | None) -> None:
+    """One open application per council: a second waits until the first is decided."""
+    assert council.id is not None
+    existing = (
         await session.exec(
             select(Application)
             .where(
-                Application.council_id == council_id,
-                col(Application.status).in_(list(OPEN_STATUSES)),
+                Application.council_id == council.id,
+                col(Application.status).in_(OPEN_STATUSES),
             )
             .order_by(col(Application.id).desc())
         )
     ).first()
+    if existing is not None:
+        raise Refused(
+            Refusal.ALREADY_OPEN,
+            field=field,
+            council=council.name,
+            application=existing.id,
+            status=existing.status,
+        )
 
 
-async def latest_membership(session: AsyncSession, council_id: int) -> Membership | None:
+async def _latest_membership(session: AsyncSession, council_id: int) -> Membership | None:
     return (
         await session.exec(
             select(Membership)
@@ -366,6 +103,18 @@ async def latest_membership(session: AsyncSession, council_id: int) -> Membershi
             .order_by(col(Membership.ends_on).desc(), col(Membership.id).desc())
         )
     ).first()
+
+
+async def _officers(session: AsyncSession, application_id: int | None) -> list[ContactOfficer]:
+    return list(
+        (
+            await session.exec(
+                select(ContactOfficer)
+                .where(ContactOfficer.application_id == application_id)
+                .order_by(col(ContactOfficer.position))
+            )
+        ).all()
+    )
 
 
 def _officer_rows(application_id: int, form: ApplicationForm) -> list[ContactOfficer]:
@@ -382,24 +131,27 @@ def _officer_rows(application_id: int, form: ApplicationForm) -> list[ContactOff
 
 
 async def register_application(
-    session: AsyncSession, form: ApplicationForm, *, actor: str, now: datetime
+    session: AsyncSession,
+    form: ApplicationForm,
+    *,
+    actor: str,
+    staff: Collection[str],
+    now: datetime,
+    timezone: ZoneInfo,
 ) -> Application:
-    """Store a validated application with its round 1 (not yet posted) and audit it.
+    """Store a new application with its round 1 (not yet posted) and audit it.
 
-    Raises RegistrationRefused when the council already has an open application.
+    Refused to anyone but staff, for a form that breaks a rule, and while the council has an
+    open application.
     """
+    require_staff(actor, staff, Task.REGISTER)
+    _require_valid(form, now, timezone)
     council = await _council_for(session, form, now)
     assert council.id is not None
-    existing = await open_application(session, council.id)
-    if existing is not None:
-        field = ids.COUNCIL_BLOCK if form.council_code else ids.COUNCIL_OTHER_BLOCK
-        raise RegistrationRefused(
-            field,
-            f"{council.name} already has an open application (#{existing.id}, "
-            f"{existing.status.replace('_', ' ')}). Edit that one from its post, or withdraw it "
-            f"first.",
-        )
-    renewing = await latest_membership(session, council.id)
+    await _require_none_open(
+        session, council, "council_code" if form.council_code else "council_other"
+    )
+    renewing = await _latest_membership(session, council.id)
     application = Application(
         council_id=council.id,
         kind=ApplicationKind.RENEWAL if renewing is not None else ApplicationKind.NEW,
@@ -436,7 +188,7 @@ async def register_application(
 class EvidenceUpdate:
     application: Application
     council: Council
-    changed: tuple[str, ...]  # field names
+    changed: tuple[str, ...]  # field names, an officer slot once (`officer2`)
     opened_round: int | None  # the new round's number, when further work was asked for
 
     @property
@@ -445,22 +197,21 @@ class EvidenceUpdate:
         return ", ".join(labels) if labels else "no field changed"
 
 
-async def _load_open(session: AsyncSession, application_id: int) -> tuple[Application, Council]:
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update()
-        )
-    ).first()
-    if application is None:
-        raise NotFound(f"There is no application #{application_id}.")
+async def editable(
+    session: AsyncSession, application_id: int, *, actor: str, staff: Collection[str], task: Task
+) -> ApplicationView:
+    """The application staff are about to edit or withdraw (`task`), if they still may."""
+    require_staff(actor, staff, task)
+    view = await load_view(session, application_id)
+    require_open(view.application, view.council.name)
+    return view
+
+
+async def _locked_open(session: AsyncSession, application_id: int) -> tuple[Application, Council]:
+    application = await locked_application(session, application_id)
     council = await session.get(Council, application.council_id)
     assert council is not None
-    if application.status not in OPEN_STATUSES:
-        raise RegistrationRefused(
-            "motion_date",
-            f"Application #{application_id} ({council.name}) is "
-            f"{application.status.replace('_', ' ')}: it can no longer be changed.",
-        )
+    require_open(application, council.name)
     return application, council
 
 
@@ -470,40 +221,19 @@ async def update_evidence(
     form: ApplicationForm,
     *,
     actor: str,
+    staff: Collection[str],
     now: datetime,
+    timezone: ZoneInfo,
 ) -> EvidenceUpdate:
     """Save edited evidence; when further work was requested, open the next review round."""
-    application, council = await _load_open(session, application_id)
-    officers = list(
-        (
-            await session.exec(
-                select(ContactOfficer)
-                .where(ContactOfficer.application_id == application_id)
-                .order_by(col(ContactOfficer.position))
-            )
-        ).all()
-    )
-    before = ApplicationForm.of_application(application, officers)
-    after = replace(form, council_code=None, council_label=None, council_other="")
-    changed = [
-        f.name
-        for f in fields(ApplicationForm)
-        if f.name not in ("council_code", "council_label", "council_other")
-        and getattr(before, f.name) != getattr(after, f.name)
-    ]
-    # Officer slots are reported once each, not per part.
-    reported: list[str] = []
-    for name in changed:
-        label = name.split("_")[0] if name.startswith("officer") else name
-        if label not in reported:
-            reported.append(label)
+    require_staff(actor, staff, Task.EDIT)
+    _require_valid(form, now, timezone, with_council=False)
+    application, council = await _locked_open(session, application_id)
+    officers = await _officers(session, application_id)
+    changed = form.changes_from(ApplicationForm.of_application(application, officers))
     if not changed and application.status == ApplicationStatus.FURTHER_WORK:
         # A new round restarts the voting: only updated evidence may do that.
-        raise RegistrationRefused(
-            "motion_date",
-            "Nothing was changed. Update the evidence the working group asked about, then save "
-            "to open the next round of review.",
-        )
+        raise Refused(Refusal.NOTHING_CHANGED)
     for name, value in form.evidence().items():
         setattr(application, name, value)
     application.updated_at = now
@@ -514,65 +244,40 @@ async def update_evidence(
         session.add_all(_officer_rows(application_id, form))
     opened: int | None = None
     if application.status == ApplicationStatus.FURTHER_WORK:
-        previous = (
-            await session.exec(
-                select(ReviewRound).where(
-                    ReviewRound.application_id == application_id,
-                    ReviewRound.number == application.current_round,
-                )
-            )
-        ).first()
-        if previous is not None and previous.closed_at is None:
-            previous.closed_at = now
-            session.add(previous)
+        await close_current_round(session, application, now)
         application.current_round += 1
         application.status = ApplicationStatus.UNDER_REVIEW
         opened = application.current_round
         session.add(ReviewRound(application_id=application_id, number=opened, opened_at=now))
     session.add(application)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.updated",
-        council_id=council.id,
-        application_id=application_id,
-        changed=reported,
-    )
+    audited: dict[str, Any] = {
+        "council_id": council.id,
+        "application_id": application_id,
+        "changed": changed,
+    }
+    audit.record(session, at=now, actor=actor, action="application.updated", **audited)
     if opened is not None:
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="round.opened",
-            council_id=council.id,
-            application_id=application_id,
-            round=opened,
-            changed=reported,
-        )
+        audit.record(session, at=now, actor=actor, action="round.opened", round=opened, **audited)
     await session.flush()
-    return EvidenceUpdate(application, council, tuple(reported), opened)
+    return EvidenceUpdate(application, council, changed, opened)
 
 
 async def withdraw(
-    session: AsyncSession, application_id: int, *, actor: str, now: datetime, reason: str = ""
+    session: AsyncSession,
+    application_id: int,
+    *,
+    actor: str,
+    staff: Collection[str],
+    now: datetime,
+    reason: str = "",
 ) -> tuple[Application, Council]:
     """Withdraw an open application; its current round closes."""
-    application, council = await _load_open(session, application_id)
+    require_staff(actor, staff, Task.WITHDRAW)
+    application, council = await _locked_open(session, application_id)
     application.status = ApplicationStatus.WITHDRAWN
     application.updated_at = now
     session.add(application)
-    current = (
-        await session.exec(
-            select(ReviewRound).where(
-                ReviewRound.application_id == application_id,
-                ReviewRound.number == application.current_round,
-            )
-        )
-    ).first()
-    if current is not None and current.closed_at is None:
-        current.closed_at = now
-        session.add(current)
+    await close_current_round(session, application, now)
     audit.record(
         session,
         at=now,
@@ -587,36 +292,31 @@ async def withdraw(
 
 
 async def renewal_form(
-    session: AsyncSession, membership_id: int
-) -> tuple[Council, ApplicationForm]:
+    session: AsyncSession, membership_id: int, *, actor: str, staff: Collection[str]
+) -> ApplicationForm:
     """The registration form for renewing a membership, prefilled with the term's evidence.
 
     Staff then change only what changed. An imported membership has no application behind it,
-    so only the council (and the strategy link) can be filled in. Raises NotFound.
+    so only the council (and the strategy link) can be filled in. Refused to anyone but staff,
+    and while the council has an application under way.
     """
+    require_staff(actor, staff, Task.RENEW)
     membership = await session.get(Membership, membership_id)
     if membership is None:
-        raise NotFound(f"There is no membership #{membership_id}.")
+        raise Refused(Refusal.NOT_FOUND, thing=Thing.MEMBERSHIP, number=membership_id)
     council = await session.get(Council, membership.council_id)
     assert council is not None
+    await _require_none_open(session, council, None)
     application = (
         await session.get(Application, membership.application_id)
         if membership.application_id is not None
         else None
     )
     if application is not None:
-        officers = (
-            await session.exec(
-                select(ContactOfficer)
-                .where(ContactOfficer.application_id == application.id)
-                .order_by(col(ContactOfficer.position))
-            )
-        ).all()
-        form = ApplicationForm.of_application(application, list(officers))
+        officers = await _officers(session, application.id)
+        form = ApplicationForm.of_application(application, officers)
     else:
         form = ApplicationForm(strategy_url=membership.strategy_url or "")
     if council.code.startswith(LOCAL_PREFIX):
-        form = replace(form, council_other=council.name)
-    else:
-        form = replace(form, council_code=council.code, council_label=council.name)
-    return council, form
+        return replace(form, council_other=council.name)
+    return replace(form, council_code=council.code, council_label=council.name)

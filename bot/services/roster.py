@@ -5,7 +5,7 @@ Removal is soft (`Member.active=False`), so past votes keep their author in the 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,17 +13,10 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.constituencies import CONSTITUENCIES
+from bot.domain.constituencies import CONSTITUENCIES, check_keyword
+from bot.domain.refusals import Refusal, Refused, Task, require_staff
 from bot.services import audit
 from models.tables import Member
-
-# `<@U0123ABC|name>` (the manifest sets should_escape: false), `<@U0123ABC>`, or a bare id.
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
-_BARE_ID = re.compile(r"^([UW][A-Z0-9]{2,})$")
-
-
-class RosterError(Exception):
-    """A roster change that cannot be made; the message says why and what to do."""
 
 
 class RosterChange(StrEnum):
@@ -40,53 +33,18 @@ class AddResult:
     previous_constituency: str | None
 
 
-def parse_user_ref(text: str) -> str | None:
-    """The Slack user id in a mention (`<@U…|name>`, `<@U…>`) or a bare id; None otherwise."""
-    text = text.strip()
-    match = _MENTION.match(text) or _BARE_ID.match(text)
-    return match.group(1) if match else None
-
-
-_LEADING_REF = re.compile(r"^\s*(<@[^>]*>|\S+)\s*(.*)$", re.DOTALL)
-
-
-def split_words(text: str) -> list[str]:
-    """Words of a command, keeping a mention whose label has spaces (`<@U…|Cllr Patel>`) whole."""
-    words: list[str] = []
-    rest = text.strip()
-    while rest:
-        match = _LEADING_REF.match(rest)
-        if match is None:
-            break
-        words.append(match.group(1))
-        rest = match.group(2).strip()
-    return words
-
-
-def valid_keywords() -> str:
-    return ", ".join(f"`{k}`" for k in CONSTITUENCIES)
-
-
-def check_keyword(keyword: str) -> str:
-    """The constituency keyword, lower-cased; RosterError listing the six valid ones if unknown."""
-    word = keyword.strip().lower()
-    if word not in CONSTITUENCIES:
-        raise RosterError(
-            f"There is no constituency with that keyword. Use one of {valid_keywords()}."
-        )
-    return word
-
-
 async def add_member(
     session: AsyncSession,
     *,
     user_id: str,
     keyword: str,
     actor: str,
+    staff: Collection[str],
     now: datetime,
     display_name: str | None = None,
 ) -> AddResult:
     """Add a member, move them to another constituency, or reactivate a removed member."""
+    require_staff(actor, staff, Task.CHANGE_ROSTER)
     constituency = check_keyword(keyword)
     member = (await session.exec(select(Member).where(Member.slack_user_id == user_id))).first()
     previous: str | None = None
@@ -132,18 +90,17 @@ async def add_member(
 
 
 async def remove_member(
-    session: AsyncSession, *, user_id: str, actor: str, now: datetime
+    session: AsyncSession, *, user_id: str, actor: str, staff: Collection[str], now: datetime
 ) -> Member:
-    """Deactivate a member; their past votes stay. RosterError if they are not on the roster."""
+    """Deactivate a member; their past votes stay. Refused if they are not on the roster."""
+    require_staff(actor, staff, Task.CHANGE_ROSTER)
     member = (
         await session.exec(
             select(Member).where(Member.slack_user_id == user_id, col(Member.active).is_(True))
         )
     ).first()
     if member is None:
-        raise RosterError(
-            "That person is not on the working-group roster, so there is nothing to remove."
-        )
+        raise Refused(Refusal.NOT_ON_ROSTER, user=user_id)
     member.active = False
     member.removed_at = now
     session.add(member)

@@ -10,69 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.escape import parse_id
-from bot.domain.review import CHOICE_LABELS
+from bot.domain.refusals import Refusal, Refused, Task
+from bot.domain.review import require_open, require_undecided_round
 from bot.services import audit
+from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.roster import active_member
+from bot.services.rounds import current_decision
 from models.dialect import insert_for
 from models.tables import (
     Application,
-    ApplicationStatus,
     Conflict,
-    Decision,
     Member,
-    ReviewRound,
     Vote,
     VoteChange,
     VoteChoice,
 )
 
 CONFLICT_REASON_MAX = 500
-
-
-class Refusal(StrEnum):
-    NOT_FOUND = "not_found"
-    NOT_MEMBER = "not_member"
-    RECUSED = "recused"
-    OLD_ROUND = "old_round"
-    DECIDED = "decided"
-    NOT_OPEN = "not_open"
-    ALREADY_DECLARED = "already_declared"
-    BAD_REASON = "bad_reason"
-
-
-REFUSAL_TEXT: dict[Refusal, str] = {
-    Refusal.NOT_FOUND: "I can't find that application any more.",
-    Refusal.NOT_MEMBER: (
-        "Sorry, only members of the working group can vote. If you should be on the roster, "
-        "ask a member of staff to add you with `/sanctuary group add`."
-    ),
-    Refusal.RECUSED: (
-        "You declared a conflict of interest on this application, so you can't vote on it."
-    ),
-    Refusal.OLD_ROUND: (
-        "That button belongs to an earlier round of this review. Please vote on the current "
-        "round in the updated post."
-    ),
-    Refusal.DECIDED: "The decision on this round has been recorded, so the votes are final.",
-    Refusal.NOT_OPEN: "This application is not under review, so there is nothing to vote on.",
-    Refusal.ALREADY_DECLARED: "You have already declared a conflict on this application.",
-    Refusal.BAD_REASON: f"Please give a reason (up to {CONFLICT_REASON_MAX} characters).",
-}
-
-
-class VoteRefused(Exception):
-    """The click (or declaration) is refused; `reason` says why, `message` in words."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(REFUSAL_TEXT[reason])
-        self.reason = reason
-        self.message = REFUSAL_TEXT[reason]
 
 
 @dataclass(frozen=True)
@@ -87,46 +45,13 @@ class VoteResult:
     def unchanged(self) -> bool:
         return self.previous == self.choice
 
-    def confirmation(self) -> str:
-        label = CHOICE_LABELS[self.choice]
-        if self.unchanged:
-            return f"Your vote is already *{label}* (round {self.round}). No change."
-        if self.previous is not None:
-            return (
-                f"Vote changed from *{CHOICE_LABELS[self.previous]}* to *{label}* "
-                f"(round {self.round}). You can change it until the decision."
-            )
-        return (
-            f"Vote recorded: *{label}* (round {self.round}). You can change it until the decision."
-        )
 
-
-def parse_button_value(value: str) -> tuple[int, int] | None:
-    """`<application id>:<round>` from a review button; None if malformed."""
-    app_part, _, round_part = value.partition(":")
-    application_id, round = parse_id(app_part), parse_id(round_part)
-    if application_id is None or round is None:
-        return None
-    return application_id, round
-
-
-async def _locked_application(
-    session: AsyncSession, application_id: int, *, shared: bool = False
-) -> Application:
-    """The application, locked against a decision being recorded meanwhile.
-
-    Votes take the lock shared, so that members vote concurrently; the decision takes it
-    exclusively (bot/services/decisions.py) and so waits for the votes in progress, and they
-    for it. SQLite has no row locks: there every transaction holds the write lock anyway.
-    """
-    application = (
-        await session.exec(
-            select(Application).where(Application.id == application_id).with_for_update(read=shared)
-        )
-    ).first()
-    if application is None:
-        raise VoteRefused(Refusal.NOT_FOUND)
-    return application
+async def _member(session: AsyncSession, user_id: str, task: Task) -> Member:
+    """The active member `user_id`; refused (for `task`) to anyone not on the roster."""
+    member = await active_member(session, user_id)
+    if member is None or member.id is None:
+        raise Refused(Refusal.NOT_MEMBER, task=task)
+    return member
 
 
 async def is_recused(session: AsyncSession, application_id: int, member_id: int) -> bool:
@@ -140,28 +65,6 @@ async def is_recused(session: AsyncSession, application_id: int, member_id: int)
     return row is not None
 
 
-async def _round_is_decided(session: AsyncSession, application: Application) -> bool:
-    decision = (
-        await session.exec(
-            select(Decision.id).where(
-                Decision.application_id == application.id,
-                Decision.round == application.current_round,
-            )
-        )
-    ).first()
-    if decision is not None:
-        return True
-    closed = (
-        await session.exec(
-            select(ReviewRound.closed_at).where(
-                ReviewRound.application_id == application.id,
-                ReviewRound.number == application.current_round,
-            )
-        )
-    ).first()
-    return closed is not None
-
-
 async def record_vote(
     session: AsyncSession,
     *,
@@ -171,25 +74,16 @@ async def record_vote(
     choice: VoteChoice,
     now: datetime,
 ) -> VoteResult:
-    """Record or change `voter`'s vote; VoteRefused with the reason when they may not."""
-    application = await _locked_application(session, application_id, shared=True)
-    member = await active_member(session, voter)
-    if member is None or member.id is None:
-        raise VoteRefused(Refusal.NOT_MEMBER)
+    """Record or change `voter`'s vote; Refused with the reason when they may not."""
+    application = await locked_application(session, application_id, shared=True)
+    member = await _member(session, voter, Task.VOTE)
+    assert member.id is not None
     if session.get_bind().dialect.name == "postgresql":
         # One member's clicks one at a time, so that the history says truly what each changed.
         await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
-    if round != application.current_round:
-        raise VoteRefused(Refusal.OLD_ROUND)
-    if await _round_is_decided(session, application) or application.status in (
-        ApplicationStatus.APPROVED,
-        ApplicationStatus.DECLINED,
-    ):
-        raise VoteRefused(Refusal.DECIDED)
-    if application.status != ApplicationStatus.UNDER_REVIEW:
-        raise VoteRefused(Refusal.NOT_OPEN)
+    require_undecided_round(application, await current_decision(session, application), round)
     if await is_recused(session, application_id, member.id):
-        raise VoteRefused(Refusal.RECUSED)
+        raise Refused(Refusal.RECUSED)
     key = {"application_id": application_id, "round": round, "member_id": member.id}
     previous_raw = (
         await session.exec(
@@ -203,24 +97,27 @@ async def record_vote(
     cast = {"choice": choice, "cast_at": now, "constituency": member.constituency}
     statement = insert_for(session, Vote).values(**key, **cast)
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=cast))
-    session.add(
-        VoteChange(
-            application_id=application_id, round=round, member_id=member.id, choice=choice, at=now
-        )
-    )
-    audit.record(
-        session,
-        at=now,
-        actor=voter,
-        action="vote.changed" if previous is not None else "vote.cast",
-        council_id=application.council_id,
-        application_id=application_id,
-        round=round,
-        choice=str(choice),
-        previous=str(previous) if previous is not None else None,
-        constituency=member.constituency,
-    )
+    _keep_change(session, application, member, choice, previous, now)
     return result
+
+
+async def _may_declare(session: AsyncSession, application: Application, user_id: str) -> Member:
+    """The member declaring a conflict on the application; Refused if they may not."""
+    member = await _member(session, user_id, Task.DECLARE_CONFLICT)
+    require_open(application)
+    assert application.id is not None and member.id is not None
+    if await is_recused(session, application.id, member.id):
+        raise Refused(Refusal.ALREADY_DECLARED)
+    return member
+
+
+async def conflict_form(
+    session: AsyncSession, application_id: int, user_id: str
+) -> ApplicationView:
+    """The application `user_id` is about to declare a conflict on, if they may."""
+    view = await load_view(session, application_id)
+    await _may_declare(session, view.application, user_id)
+    return view
 
 
 @dataclass(frozen=True)
@@ -240,15 +137,10 @@ async def declare_conflict(
     """Recuse a member from an application; their vote in the current round is withdrawn."""
     reason = reason.strip()
     if not reason or len(reason) > CONFLICT_REASON_MAX:
-        raise VoteRefused(Refusal.BAD_REASON)
-    application = await _locked_application(session, application_id)
-    member = await active_member(session, member_user_id)
-    if member is None or member.id is None:
-        raise VoteRefused(Refusal.NOT_MEMBER)
-    if not ApplicationStatus(application.status).is_open:
-        raise VoteRefused(Refusal.NOT_OPEN)
-    if await is_recused(session, application_id, member.id):
-        raise VoteRefused(Refusal.ALREADY_DECLARED)
+        raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
+    application = await locked_application(session, application_id)
+    member = await _may_declare(session, application, member_user_id)
+    assert member.id is not None
     session.add(
         Conflict(application_id=application_id, member_id=member.id, reason=reason, declared_at=now)
     )
@@ -262,42 +154,72 @@ async def declare_conflict(
         reason=reason,
         constituency=member.constituency,
     )
-    withdrawn: VoteChoice | None = None
-    decided = await _round_is_decided(session, application)
-    if not decided:
-        current = (
-            await session.exec(
-                select(Vote).where(
-                    Vote.application_id == application_id,
-                    Vote.round == application.current_round,
-                    Vote.member_id == member.id,
-                )
-            )
-        ).first()
-        if current is not None:
-            withdrawn = VoteChoice(current.choice)
-            await session.exec(delete(Vote).where(col(Vote.id) == current.id))
-            session.add(
-                VoteChange(
-                    application_id=application_id,
-                    round=application.current_round,
-                    member_id=member.id,
-                    choice=None,
-                    at=now,
-                )
-            )
-            audit.record(
-                session,
-                at=now,
-                actor=member_user_id,
-                action="vote.withdrawn",
-                council_id=application.council_id,
-                application_id=application_id,
-                round=application.current_round,
-                previous=str(withdrawn),
-                because="conflict declared",
-            )
+    withdrawn = None
+    if await current_decision(session, application) is None:  # else the votes are final
+        withdrawn = await _withdraw_vote(session, application, member, now)
     return ConflictResult(application_id, withdrawn)
+
+
+async def _withdraw_vote(
+    session: AsyncSession, application: Application, member: Member, now: datetime
+) -> VoteChoice | None:
+    """Withdraw the member's vote in the current round (they declared a conflict), if any."""
+    current = (
+        await session.exec(
+            select(Vote).where(
+                Vote.application_id == application.id,
+                Vote.round == application.current_round,
+                Vote.member_id == member.id,
+            )
+        )
+    ).first()
+    if current is None:
+        return None
+    await session.exec(delete(Vote).where(col(Vote.id) == current.id))
+    _keep_change(session, application, member, None, VoteChoice(current.choice), now)
+    return VoteChoice(current.choice)
+
+
+def _keep_change(
+    session: AsyncSession,
+    application: Application,
+    member: Member,
+    choice: VoteChoice | None,
+    previous: VoteChoice | None,
+    now: datetime,
+) -> None:
+    """Every change of a member's vote is kept and audited: cast, changed, or (None) withdrawn,
+    which only a declared conflict does."""
+    assert application.id is not None and member.id is not None
+    round = application.current_round
+    session.add(
+        VoteChange(
+            application_id=application.id, round=round, member_id=member.id, choice=choice, at=now
+        )
+    )
+    detail: dict[str, str | None]
+    if choice is None:
+        action, detail = (
+            "vote.withdrawn",
+            {"previous": str(previous), "because": "conflict declared"},
+        )
+    else:
+        action = "vote.changed" if previous is not None else "vote.cast"
+        detail = {
+            "choice": str(choice),
+            "previous": str(previous) if previous is not None else None,
+            "constituency": member.constituency,
+        }
+    audit.record(
+        session,
+        at=now,
+        actor=member.slack_user_id,
+        action=action,
+        council_id=application.council_id,
+        application_id=application.id,
+        round=round,
+        **detail,
+    )
 
 
 async def recusals(session: AsyncSession, application_id: int) -> list[tuple[Member, Conflict]]:

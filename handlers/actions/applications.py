@@ -2,99 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import button_value
 from bot.blocks.registration import build_application_modal, build_withdraw_modal
 from bot.domain import ids
-from bot.domain.escape import mrkdwn, parse_id, truncate
+from bot.domain.application_form import ApplicationForm
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
-from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
-from bot.services.applications import NotFound, load_view
-from bot.services.registration import OPEN_STATUSES, ApplicationForm
+from bot.services.applications import ApplicationView
+from bot.services.registration import editable
+from handlers.attempt import attempt
+from handlers.permissions import staff_only
+from handlers.person import Person
 
 
-async def _open_application(
-    body: dict[str, Any], respond: AsyncRespond, deps: Deps, what: str
-) -> tuple[int, Any] | None:
-    """The clicked application's view, or None after telling the person why not."""
-    user = body["user"]["id"]
-    if not deps.settings.is_staff(user):
-        await respond(
-            text=f"Sorry, only City of Sanctuary UK staff can {what} an application.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return None
-    raw = str(body["actions"][0].get("value") or "")
-    try:
-        application_id = parse_id(raw.split(":")[0])
-        if application_id is None:  # a forged or garbled value
-            raise NotFound(raw)
-        async with deps.sessions() as session:
-            view = await load_view(session, application_id)
-    except NotFound:
-        await respond(
-            text="I could not find that application.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return None
-    if view.application.status not in OPEN_STATUSES:
-        await respond(
-            text=f"Application #{application_id} ({mrkdwn(truncate(view.council.name, 150))}) "
-            f"is {view.application.status.replace('_', ' ')}: it can no longer be changed.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return None
-    return application_id, view
-
-
-async def _open_form(
-    respond: AsyncRespond, client: AsyncWebClient, body: dict[str, Any], modal: View
-) -> None:
-    try:
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
-    except SLACK_FAILURES as error:
-        await respond(
-            text=form_not_opened(error), response_type="ephemeral", replace_original=False
-        )
-
-
-async def open_edit(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, deps: Deps
-) -> None:
-    await ack()
-    found = await _open_application(body, respond, deps, "edit")
-    if found is None:
-        return
-    application_id, view = found
-    form = ApplicationForm.of_application(view.application, view.officers)
-    modal = build_application_modal(
-        form,
+def _edit_modal(view: ApplicationView) -> View:
+    return build_application_modal(
+        ApplicationForm.of_application(view.application, view.officers),
         callback_id=ids.EDIT_VIEW,
-        private_metadata=str(application_id),
+        private_metadata=button_value.encode_id(view.application.id),
         council_name=view.council.name,
     )
-    await _open_form(respond, client, body, modal)
 
 
-async def open_withdraw(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, deps: Deps
+FORMS: dict[str, tuple[Task, Callable[[ApplicationView], View]]] = {
+    ids.EDIT_APPLICATION: (Task.EDIT, _edit_modal),
+    ids.WITHDRAW_APPLICATION: (Task.WITHDRAW, build_withdraw_modal),
+}
+
+
+async def open_change_form(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
 ) -> None:
     await ack()
-    found = await _open_application(body, respond, deps, "withdraw")
-    if found is None:
-        return
-    application_id, view = found
-    await _open_form(respond, client, body, build_withdraw_modal(application_id, view.council.name))
+    person = Person.of(body, client, respond)
+    task, build = FORMS[str(action.get("action_id"))]
+    view = await attempt(
+        deps,
+        lambda session: editable(
+            session,
+            button_value.read_id(action.get("value")),
+            actor=person.user_id,
+            staff=deps.settings.staff,
+            task=task,
+        ),
+        person.refuse,
+        write=False,
+    )
+    if view is not None:
+        await person.open_form(body["trigger_id"], build(view))
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.EDIT_APPLICATION)(tells_when_database_is_down(open_edit))
-    app.action(ids.WITHDRAW_APPLICATION)(tells_when_database_is_down(open_withdraw))
+    for action_id, (task, _) in FORMS.items():
+        app.action(action_id, middleware=[staff_only(task)])(
+            tells_when_database_is_down(open_change_form)
+        )

@@ -7,52 +7,46 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import button_value
 from bot.blocks.registration import build_application_modal
 from bot.domain import ids
-from bot.domain.escape import mrkdwn, parse_id, truncate
+from bot.domain.refusals import Task, Thing
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
-from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
-from bot.services.applications import NotFound
-from bot.services.registration import open_application, renewal_form
+from bot.services.registration import renewal_form
+from handlers.attempt import attempt
+from handlers.permissions import staff_only
+from handlers.person import Person
 
 
 async def open_renewal(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, deps: Deps
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
 ) -> None:
     await ack()
-    user = body["user"]["id"]
-
-    async def say(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
-
-    if not deps.settings.is_staff(user):
-        await say("Sorry, only City of Sanctuary UK staff can start a renewal application.")
-        return
-    membership_id = parse_id(str(body["actions"][0].get("value") or ""))
-    try:
-        if membership_id is None:  # a forged or garbled value
-            raise NotFound("no membership")
-        async with deps.sessions() as session:
-            council, form = await renewal_form(session, membership_id)
-            assert council.id is not None
-            already = await open_application(session, council.id)
-    except NotFound:
-        await say("I could not find that membership.")
-        return
-    if already is not None:
-        await say(
-            f"{mrkdwn(truncate(council.name, 150))} already has application #{already.id} "
-            f"under way: see `/sanctuary status {mrkdwn(truncate(council.name, 150))}`."
-        )
-        return
-    channel = str((body.get("channel") or {}).get("id") or "")
-    modal = build_application_modal(form, private_metadata=channel)
-    try:
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
-    except SLACK_FAILURES as error:
-        await say(form_not_opened(error))
+    person = Person.of(body, client, respond)
+    form = await attempt(
+        deps,
+        lambda session: renewal_form(
+            session,
+            button_value.read_id(action.get("value"), Thing.MEMBERSHIP),
+            actor=person.user_id,
+            staff=deps.settings.staff,
+        ),
+        person.refuse,
+        write=False,
+    )
+    if form is not None:
+        # The form carries the channel of the nag, so that the outcome is told there.
+        modal = build_application_modal(form, private_metadata=person.channel or "")
+        await person.open_form(body["trigger_id"], modal)
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.OPEN_RENEWAL)(tells_when_database_is_down(open_renewal))
+    app.action(ids.OPEN_RENEWAL, middleware=[staff_only(Task.RENEW)])(
+        tells_when_database_is_down(open_renewal)
+    )

@@ -1,34 +1,32 @@
-"""The review buttons on an application's post: vote, declare a conflict, record the decision."""
+"""The review buttons on an application's post: vote, declare a conflict, record the decision.
+
+They answer in the channel of the click (chat.postEphemeral, a DM if Slack refuses that); the
+services decide who may do what.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.blocks.review import build_conflict_modal, build_decision_modal
+from bot.blocks import button_value
+from bot.blocks.review import build_conflict_modal, build_decision_modal, vote_confirmation
 from bot.domain import ids
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
 from bot.sending.home import refresh_homes
-from bot.sending.posts import refresh_post, tell
-from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened, post_not_updated
-from bot.services.applications import NotFound, load_view
-from bot.services.roster import active_member
-from bot.services.voting import (
-    REFUSAL_TEXT,
-    Refusal,
-    VoteRefused,
-    is_recused,
-    parse_button_value,
-    record_vote,
-)
-from models.db import transaction
-from models.tables import ApplicationStatus, VoteChoice
-
-log = logging.getLogger(__name__)
+from bot.services.applications import ApplicationView
+from bot.services.decisions import decision_form
+from bot.services.voting import VoteResult, conflict_form, record_vote
+from handlers.attempt import attempt
+from handlers.permissions import staff_only
+from handlers.person import Person, refreshed
+from models.tables import VoteChoice
 
 CHOICE_FOR_ACTION: dict[str, VoteChoice] = {
     ids.VOTE_APPROVE: VoteChoice.APPROVE,
@@ -38,145 +36,71 @@ CHOICE_FOR_ACTION: dict[str, VoteChoice] = {
 }
 
 
-def _channel(body: dict[str, Any], deps: Deps) -> str:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return str(channel or deps.settings.channel or "")
-
-
-async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
-    """An answer only `user` sees, in the channel of the click (a DM if Slack refuses that)."""
-    await tell(client, user, text, channel=channel or None)
-
-
 async def on_vote(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()
-    user = body["user"]["id"]
-    channel = _channel(body, deps)
-    parsed = parse_button_value(str(action.get("value", "")))
-    choice = CHOICE_FOR_ACTION.get(str(action.get("action_id")))
-    if parsed is None or choice is None:
-        await _tell(client, channel, user, REFUSAL_TEXT[Refusal.NOT_FOUND])
+    person = Person.of(body, client, channel=deps.settings.channel)
+    choice = CHOICE_FOR_ACTION[str(action.get("action_id"))]
+
+    async def vote(session: AsyncSession) -> VoteResult:
+        ref = button_value.read_ref(action.get("value"))
+        return await record_vote(
+            session,
+            application_id=ref.application_id,
+            round=ref.round,
+            voter=person.user_id,
+            choice=choice,
+            now=deps.clock.now(),
+        )
+
+    result = await attempt(deps, vote, person.refuse)
+    if result is None:
         return
-    application_id, round = parsed
-    try:
-        async with transaction(deps.sessions) as session:
-            result = await record_vote(
-                session,
-                application_id=application_id,
-                round=round,
-                voter=user,
-                choice=choice,
-                now=deps.clock.now(),
-            )
-    except VoteRefused as refusal:
-        await _tell(client, channel, user, refusal.message)
-        return
-    note = ""
-    if not result.unchanged:
-        try:
-            await refresh_post(deps, client, application_id)
-        except SLACK_FAILURES as error:
-            log.warning("Could not update post of application %s: %s", application_id, error)
-            note = " " + post_not_updated(error)
-    await _tell(client, channel, user, result.confirmation() + note)
-    await refresh_homes(deps, client, [user])
+    note = "" if result.unchanged else await refreshed(deps, client, result.application_id)
+    await person.tell(vote_confirmation(result) + note)
+    await refresh_homes(deps, client, [person.user_id])
 
 
 async def on_declare_conflict(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()
-    user = body["user"]["id"]
-    channel = _channel(body, deps)
-    parsed = parse_button_value(str(action.get("value", "")))
-    if parsed is None:
-        await _tell(client, channel, user, REFUSAL_TEXT[Refusal.NOT_FOUND])
-        return
-    async with deps.sessions() as session:
-        member = await active_member(session, user)
-        try:
-            view = await load_view(session, parsed[0])
-        except NotFound:
-            view = None
-        recused = (
-            member is not None
-            and member.id is not None
-            and view is not None
-            and await is_recused(session, parsed[0], member.id)
-        )
-    if view is None:
-        refusal: Refusal | None = Refusal.NOT_FOUND
-    elif member is None:
-        refusal = Refusal.NOT_MEMBER
-    elif recused:
-        refusal = Refusal.ALREADY_DECLARED
-    elif not ApplicationStatus(view.application.status).is_open:
-        refusal = Refusal.NOT_OPEN
-    else:
-        refusal = None
-    if refusal is not None or view is None:
-        text = (
-            "Only members of the working group declare conflicts here."
-            if refusal == Refusal.NOT_MEMBER
-            else REFUSAL_TEXT[refusal or Refusal.NOT_FOUND]
-        )
-        await _tell(client, channel, user, text)
-        return
-    try:
-        await client.views_open(trigger_id=body["trigger_id"], view=build_conflict_modal(view))
-    except SLACK_FAILURES as error:
-        await _tell(client, channel, user, form_not_opened(error))
+    person = Person.of(body, client, channel=deps.settings.channel)
+    view = await attempt(
+        deps,
+        lambda session: conflict_form(
+            session, button_value.read_id(action.get("value")), person.user_id
+        ),
+        person.refuse,
+        write=False,
+    )
+    if view is not None:
+        await person.open_form(body["trigger_id"], build_conflict_modal(view))
 
 
 async def on_record_decision(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()
-    user = body["user"]["id"]
-    channel = _channel(body, deps)
-    if not deps.settings.is_staff(user):
-        await _tell(
-            client,
-            channel,
-            user,
-            "Sorry, decisions are recorded by City of Sanctuary UK staff. The working group's "
-            "votes and comments inform them.",
+    person = Person.of(body, client, channel=deps.settings.channel)
+
+    def form(session: AsyncSession) -> Awaitable[ApplicationView]:
+        ref = button_value.read_ref(action.get("value"))
+        return decision_form(
+            session, ref.application_id, ref.round, actor=person.user_id, staff=deps.settings.staff
         )
-        return
-    parsed = parse_button_value(str(action.get("value", "")))
-    try:
-        if parsed is None:
-            raise NotFound("bad button value")
-        async with deps.sessions() as session:
-            view = await load_view(session, parsed[0])
-    except NotFound:
-        await _tell(client, channel, user, REFUSAL_TEXT[Refusal.NOT_FOUND])
-        return
-    if view.decision is not None or view.application.status != ApplicationStatus.UNDER_REVIEW:
-        await _tell(
-            client,
-            channel,
-            user,
-            "This round is already decided (or the application is not under review): "
-            "a round is decided once.",
-        )
-        return
-    if parsed[1] != view.application.current_round:
-        await _tell(client, channel, user, REFUSAL_TEXT[Refusal.OLD_ROUND])
-        return
-    modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
-    try:
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
-    except SLACK_FAILURES as error:
-        await _tell(client, channel, user, form_not_opened(error))
+
+    view = await attempt(deps, form, person.refuse, write=False)
+    if view is not None:
+        modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
+        await person.open_form(body["trigger_id"], modal)
 
 
 def register(app: AsyncApp) -> None:
     for action_id in ids.VOTE_ACTIONS:
         app.action(action_id)(tells_when_database_is_down(on_vote))
     app.action(ids.DECLARE_CONFLICT)(tells_when_database_is_down(on_declare_conflict))
-    app.action(ids.RECORD_DECISION)(tells_when_database_is_down(on_record_decision))
+    app.action(ids.RECORD_DECISION, middleware=[staff_only(Task.DECIDE)])(
+        tells_when_database_is_down(on_record_decision)
+    )

@@ -5,20 +5,16 @@ from __future__ import annotations
 from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
 from bot.domain.dates import local_date
-from bot.sending.slack_errors import SLACK_FAILURES, form_not_opened
+from bot.domain.refusals import Task
 from bot.services.councils import find_councils
 from bot.services.status import MAX_COUNCILS, council_status
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
-@subcommand("apply", staff_only=True)
+@subcommand("apply", staff_only=Task.REGISTER)
 async def open_registration(call: CommandCall) -> None:
     # The origin channel rides along, so that the outcome can be told there, ephemerally.
-    view = build_application_modal(private_metadata=str(call.body.get("channel_id") or ""))
-    try:
-        await call.client.views_open(trigger_id=call.trigger_id, view=view)
-    except SLACK_FAILURES as error:
-        await call.reply(form_not_opened(error))
+    await call.open_form(build_application_modal(private_metadata=call.caller.channel or ""))
 
 
 @subcommand("status")

@@ -11,27 +11,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.help import build_help
-from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate, unescape_entities
+from bot.domain.refusals import Refusal, Refused, Task
 from bot.sending.context import Deps
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from handlers.person import Person
 
 
 @dataclass(frozen=True)
 class CommandCall:
-    """One invocation of a sub-command: who, with what words, and how to answer."""
+    """One invocation of a sub-command: who (and how to answer them), with what words."""
 
     deps: Deps
-    client: AsyncWebClient
-    respond: AsyncRespond
-    user_id: str
+    caller: Person
     args: str
     trigger_id: str
-    body: dict[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return self.caller.user_id
+
+    @property
+    def client(self) -> AsyncWebClient:
+        return self.caller.client
 
     @property
     def is_staff(self) -> bool:
@@ -39,13 +44,13 @@ class CommandCall:
 
     async def reply(self, text: str, blocks: list[Any] | None = None) -> None:
         """An answer only the caller sees."""
-        await self.respond(
-            text=text,
-            blocks=[b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]
-            if blocks
-            else None,
-            response_type="ephemeral",
-        )
+        await self.caller.tell(text, blocks)
+
+    async def refuse(self, refused: Refused) -> None:
+        await self.caller.refuse(refused)
+
+    async def open_form(self, view: View) -> None:
+        await self.caller.open_form(self.trigger_id, view)
 
 
 Subcommand = Callable[[CommandCall], Awaitable[None]]
@@ -54,20 +59,24 @@ Subcommand = Callable[[CommandCall], Awaitable[None]]
 @dataclass(frozen=True)
 class Entry:
     run: Subcommand
-    staff_only: bool = False
+    staff_only: Task | None = None  # staff only, for this task
 
 
 SUBCOMMANDS: dict[str, Entry] = {}
 
 
-def subcommand(name: str, *, staff_only: bool = False) -> Callable[[Subcommand], Subcommand]:
-    """Register a sub-command of `/sanctuary`."""
+def subcommand(name: str, *, staff_only: Task | None = None) -> Callable[[Subcommand], Subcommand]:
+    """Register a sub-command of `/sanctuary` (`name` may be two words: `group add`)."""
 
     def decorate(run: Subcommand) -> Subcommand:
         SUBCOMMANDS[name] = Entry(run, staff_only)
         return run
 
     return decorate
+
+
+# Control characters mean nothing in a command; NUL even made searches match everything.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 async def handle_sanctuary(
@@ -78,30 +87,23 @@ async def handle_sanctuary(
     deps: Deps,
 ) -> None:
     await ack()
-    # Control characters mean nothing in a command; NUL even made searches match everything.
     words = _CONTROL.sub("", unescape_entities(str(body.get("text") or ""))).strip()
-    name, _, args = words.partition(" ")
-    call = CommandCall(
-        deps=deps,
-        client=client,
-        respond=respond,
-        user_id=body["user_id"],
-        args=args.strip(),
-        trigger_id=body.get("trigger_id", ""),
-        body=body,
-    )
-    entry = SUBCOMMANDS.get(name.lower() or "help")
+    name, entry, args = _find(words)
+    call = CommandCall(deps, Person.of(body, client, respond), args, body.get("trigger_id", ""))
     if entry is None:
-        text, blocks = build_help(
-            is_staff=call.is_staff,
-            preface=f"I don't know `{mrkdwn(truncate(name, 40))}`. Here is what I can do:",
-        )
-        await call.reply(text, blocks)
-        return
-    if entry.staff_only and not call.is_staff:
-        await call.reply(
-            f"Sorry, `{ids.COMMAND} {name.lower()}` is for City of Sanctuary UK staff. "
-            f"If you need it, ask a member of staff to add you to the staff list."
-        )
-        return
-    await entry.run(call)
+        preface = f"I don't know `{mrkdwn(truncate(name, 40))}`. Here is what I can do:"
+        await call.reply(*build_help(is_staff=call.is_staff, preface=preface))
+    elif entry.staff_only and not call.is_staff:
+        await call.refuse(Refused(Refusal.NOT_STAFF, task=entry.staff_only))
+    else:
+        await entry.run(call)
+
+
+def _find(words: str) -> tuple[str, Entry | None, str]:
+    """(the sub-command's name as typed, its entry if known, the words after it)."""
+    name, _, args = words.partition(" ")
+    second, _, rest = args.strip().partition(" ")
+    entry = SUBCOMMANDS.get(f"{name} {second}".lower())
+    if entry is not None:
+        return name, entry, rest.strip()
+    return name, SUBCOMMANDS.get(name.lower() or "help"), args.strip()

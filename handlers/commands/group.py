@@ -1,26 +1,17 @@
-"""`/sanctuary group`, `group add @user <keyword>`, `group remove @user`."""
+"""`/sanctuary group`, `group add @user <keyword>` (staff), `group remove @user` (staff)."""
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
-from bot.blocks.review import build_roster
+from bot.blocks.mentions import mention, parse_user_ref, split_words
+from bot.blocks.review import build_roster, roster_changed
 from bot.domain import ids
-from bot.domain.constituencies import describe
-from bot.domain.escape import mention, mrkdwn, truncate
+from bot.domain.constituencies import check_keyword, describe
+from bot.domain.escape import mrkdwn, truncate
+from bot.domain.refusals import Refused, Task
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
-from bot.services.roster import (
-    RosterChange,
-    RosterError,
-    active_members,
-    add_member,
-    check_keyword,
-    parse_user_ref,
-    remove_member,
-    split_words,
-)
+from bot.services.roster import active_members, add_member, remove_member
+from handlers.attempt import attempt
 from handlers.commands.dispatch import CommandCall, subcommand
-from models.db import transaction
 
 USAGE = (
     f"Usage: `{ids.COMMAND} group` (the roster), `{ids.COMMAND} group add @user <keyword>` or "
@@ -30,117 +21,100 @@ USAGE = (
 
 @subcommand("group")
 async def group(call: CommandCall) -> None:
-    action, _, rest = call.args.partition(" ")
-    action = action.lower()
-    if not action:
-        async with call.deps.sessions() as session:
-            members = await active_members(session)
-        text, blocks = build_roster(members, is_staff=call.is_staff)
-        await call.reply(text, blocks)
+    if call.args:
+        word = call.args.partition(" ")[0]
+        await call.reply(f"I don't know `group {mrkdwn(truncate(word, 40))}`. {USAGE}")
         return
-    if action not in ("add", "remove"):
-        await call.reply(f"I don't know `group {mrkdwn(truncate(action, 40))}`. {USAGE}")
-        return
-    if not call.is_staff:
-        await call.reply(
-            f"Sorry, changing the roster (`{ids.COMMAND} group {action}`) is for City of "
-            "Sanctuary UK staff. Ask a member of staff if someone should be added or removed."
-        )
-        return
-    if action == "add":
-        await _add(call, split_words(rest))
-    else:
-        await _remove(call, split_words(rest))
+    async with call.deps.sessions() as session:
+        members = await active_members(session)
+    await call.reply(*build_roster(members, is_staff=call.is_staff))
 
 
-async def _looked_up_name(call: CommandCall, user_id: str) -> tuple[bool, str | None]:
-    """(found, display name) from users.info."""
+@subcommand("group add", staff_only=Task.CHANGE_ROSTER)
+async def add(call: CommandCall) -> None:
+    named = await _named(
+        call, "one person and one keyword", 2, f", e.g. `{ids.COMMAND} group add @amira lived`"
+    )
+    if named is None:
+        return
+    user_id, (word,) = named
     try:
-        answer = await call.client.users_info(user=user_id)
-    except SlackApiError as error:
-        if error.response.get("error") == "user_not_found":
-            return False, None
-        raise
-    user = answer.get("user") or {}
-    profile = user.get("profile") or {}
-    name = profile.get("display_name") or user.get("real_name") or user.get("name")
-    return True, name or None
-
-
-async def _add(call: CommandCall, words: list[str]) -> None:
-    if len(words) != 2:
-        await call.reply(f"Please name one person and one keyword. {USAGE}")
+        keyword = check_keyword(word)  # before asking Slack who they are
+    except Refused as refused:
+        await call.refuse(refused)
         return
-    user_id = parse_user_ref(words[0])
-    if user_id is None:
-        await call.reply(
-            f"`{mrkdwn(truncate(words[0], 60))}` is not a Slack user. Mention them with @, "
-            f"e.g. `{ids.COMMAND} group add @amira lived`."
-        )
-        return
-    try:
-        keyword = check_keyword(words[1])
-    except RosterError as error:
-        await call.reply(f"`{mrkdwn(truncate(words[1], 40))}`: {error}")
-        return
-    try:
-        found, name = await _looked_up_name(call, user_id)
-    except SLACK_FAILURES as error:
-        await call.reply(
-            f"Slack would not tell me who {mention(user_id)} is "
-            f"(`{error_code(error)}`); nothing was changed. Please try again in a minute."
-        )
-        return
+    found, name = await _looked_up(call, user_id)
     if not found:
-        await call.reply(
-            f"I can't find the user `{mrkdwn(user_id)}` in this workspace. Mention them with @ "
-            "so that Slack fills in the right person."
-        )
         return
-    now = call.deps.clock.now()
-    async with transaction(call.deps.sessions) as session:
-        result = await add_member(
+    result = await attempt(
+        call.deps,
+        lambda session: add_member(
             session,
             user_id=user_id,
             keyword=keyword,
             actor=call.user_id,
-            now=now,
+            staff=call.deps.settings.staff,
+            now=call.deps.clock.now(),
             display_name=name,
-        )
-    where = f"*{describe(keyword)}* (`{keyword}`)"
-    messages = {
-        RosterChange.ADDED: f"Added {mention(user_id)} to the working group: {where}.",
-        RosterChange.MOVED: (
-            f"Moved {mention(user_id)} from {describe(result.previous_constituency or '')} "
-            f"to {where}."
         ),
-        RosterChange.REACTIVATED: (
-            f"Welcomed {mention(user_id)} back to the working group: {where}."
-        ),
-        RosterChange.UNCHANGED: f"{mention(user_id)} is already in the working group: {where}.",
-    }
-    await call.reply(messages[result.change])
+        call.refuse,
+    )
+    if result is not None:
+        await call.reply(roster_changed(result))
 
 
-async def _remove(call: CommandCall, words: list[str]) -> None:
-    if len(words) != 1:
-        await call.reply(f"Please name one person. {USAGE}")
+@subcommand("group remove", staff_only=Task.CHANGE_ROSTER)
+async def remove(call: CommandCall) -> None:
+    named = await _named(call, "one person", 1)
+    if named is None:
         return
+    user_id, _ = named
+    staff, now = call.deps.settings.staff, call.deps.clock.now()
+    member = await attempt(
+        call.deps,
+        lambda session: remove_member(
+            session, user_id=user_id, actor=call.user_id, staff=staff, now=now
+        ),
+        call.refuse,
+    )
+    if member is not None:
+        await call.reply(
+            f"Removed {mention(user_id)} ({describe(member.constituency)}) from the working "
+            "group. Their past votes stay in the history."
+        )
+
+
+async def _named(
+    call: CommandCall, what: str, count: int, example: str = ""
+) -> tuple[str, list[str]] | None:
+    """The Slack user the command's words name first, and the words after them; None once the
+    caller is told what to type instead."""
+    words = split_words(call.args)
+    if len(words) != count:
+        await call.reply(f"Please name {what}. {USAGE}")
+        return None
     user_id = parse_user_ref(words[0])
     if user_id is None:
-        await call.reply(
-            f"`{mrkdwn(truncate(words[0], 60))}` is not a Slack user. Mention them with @."
-        )
-        return
+        shown = mrkdwn(truncate(words[0], 60))
+        await call.reply(f"`{shown}` is not a Slack user. Mention them with @{example}.")
+        return None
+    return user_id, words[1:]
+
+
+async def _looked_up(call: CommandCall, user_id: str) -> tuple[bool, str | None]:
+    """(found, display name) from users.info; if not found, the caller is told why."""
     try:
-        async with transaction(call.deps.sessions) as session:
-            member = await remove_member(
-                session, user_id=user_id, actor=call.user_id, now=call.deps.clock.now()
-            )
-    except RosterError as error:
-        await call.reply(f"{mention(user_id)}: {error}")
-        return
-    await call.reply(
-        f"Removed {mention(user_id)} ({describe(member.constituency)}) from the working group. "
-        "Their past votes stay in the history."
-    )
+        answer = await call.client.users_info(user=user_id)
+    except SLACK_FAILURES as error:
+        code = error_code(error)
+        await call.reply(
+            f"I can't find the user `{mrkdwn(user_id)}` in this workspace. Mention them with @ "
+            "so that Slack fills in the right person."
+            if code == "user_not_found"
+            else f"Slack would not tell me who {mention(user_id)} is (`{code}`); nothing was "
+            "changed. Please try again in a minute."
+        )
+        return False, None
+    user = answer.get("user") or {}
+    profile = user.get("profile") or {}
+    return True, profile.get("display_name") or user.get("real_name") or user.get("name") or None

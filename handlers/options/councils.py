@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks.registration import council_options
+from bot.blocks.registration_state import council_options
 from bot.domain import councils, ids
 
 

@@ -1,4 +1,4 @@
-"""Submitting the registration, edit-evidence and withdraw modals."""
+"""Submitting the registration, edit-evidence and withdraw modals (staff only)."""
 
 from __future__ import annotations
 
@@ -7,155 +7,157 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import button_value, registration_state
 from bot.domain import ids
-from bot.domain.dates import local_date
-from bot.domain.escape import clean, mrkdwn, parse_id, truncate
+from bot.domain.escape import mrkdwn, truncate
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
-from bot.sending.posts import refresh_post, tell, try_post_application, try_post_round
-from bot.sending.slack_errors import SLACK_FAILURES, explain
-from bot.services.applications import NotFound
+from bot.sending.posts import PostResult, try_post_application, try_post_round
+from bot.sending.slack_errors import explain
+from bot.sending.tell import tell
 from bot.services.registration import (
-    ApplicationForm,
-    RegistrationRefused,
+    EvidenceUpdate,
     register_application,
     update_evidence,
-    validate,
     withdraw,
 )
-from models.db import transaction
-
-_NOT_STAFF = "Only City of Sanctuary UK staff can do this."
-
-
-def _application_id(body: dict[str, Any]) -> int | None:
-    return parse_id(str(body["view"].get("private_metadata") or ""))
+from handlers.attempt import submitted
+from handlers.permissions import staff_only
+from handlers.person import refreshed
 
 
 async def submit_application(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    if not deps.settings.is_staff(user):
-        await ack(response_action="errors", errors={ids.COUNCIL_BLOCK: _NOT_STAFF})
+    form = registration_state.read_form(view)
+    application = await submitted(
+        ack,
+        view,
+        deps,
+        registration_state.errors,
+        lambda session: register_application(
+            session,
+            form,
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            timezone=deps.settings.timezone,
+        ),
+    )
+    if application is None:
         return
-    form = ApplicationForm.parse(body["view"]["state"]["values"])
-    now = deps.clock.now()
-    errors = validate(form, local_date(now, deps.settings.timezone))
-    if errors:
-        await ack(response_action="errors", errors=errors)
-        return
-    try:
-        async with transaction(deps.sessions) as session:
-            application = await register_application(session, form, actor=user, now=now)
-            application_id = application.id
-    except RegistrationRefused as refused:
-        await ack(response_action="errors", errors={refused.block_id: refused.message})
-        return
-    await ack()
-    assert application_id is not None
-    council = form.council_label or form.council_other
-    origin = str(body["view"].get("private_metadata") or "") or None
-    result = await try_post_application(deps, client, application_id, actor=user)
+    assert application.id is not None
+    result = await try_post_application(deps, client, application.id, actor=user)
+    text = _registered(application.id, form.council_label or form.council_other, result)
+    # The registration modal carries the channel it was opened from: the answer goes there.
+    await tell(client, user, text, channel=str(view.get("private_metadata") or "") or None)
+
+
+def _registered(application_id: int, council: str, result: PostResult) -> str:
     name = mrkdwn(truncate(council, 150))
     if result.posted:
         where = f"<{result.permalink}|the post>" if result.permalink else "the channel"
-        text = (
+        return (
             f"Registered application #{application_id} from {name} and posted it for review: "
             f"see {where}."
         )
-    elif result.busy:
-        text = f"Registered application #{application_id} from {name}; it is being posted."
-    else:
-        text = (
-            f"Registered application #{application_id} from {name}, but it could not be posted "
-            f"to the working group yet: {result.advice} Nothing is lost: the bot will post it "
-            "as soon as Slack accepts it, and tell you."
-        )
-    await tell(client, user, text, channel=origin)
+    if result.busy:
+        return f"Registered application #{application_id} from {name}; it is being posted."
+    return (
+        f"Registered application #{application_id} from {name}, but it could not be posted "
+        f"to the working group yet: {result.advice} Nothing is lost: the bot will post it "
+        "as soon as Slack accepts it, and tell you."
+    )
 
 
 async def submit_edit(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    application_id = _application_id(body)
-    if not deps.settings.is_staff(user) or application_id is None:
-        await ack(response_action="errors", errors={"motion_date": _NOT_STAFF})
+    update = await submitted(
+        ack,
+        view,
+        deps,
+        registration_state.errors,
+        lambda session: update_evidence(
+            session,
+            button_value.read_id(view.get("private_metadata")),
+            registration_state.read_form(view),
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            timezone=deps.settings.timezone,
+        ),
+    )
+    if update is None:
         return
-    form = ApplicationForm.parse(body["view"]["state"]["values"])
-    now = deps.clock.now()
-    errors = validate(form, local_date(now, deps.settings.timezone), with_council=False)
-    if errors:
-        await ack(response_action="errors", errors=errors)
-        return
-    try:
-        async with transaction(deps.sessions) as session:
-            update = await update_evidence(session, application_id, form, actor=user, now=now)
-    except RegistrationRefused as refused:
-        await ack(response_action="errors", errors={refused.block_id: refused.message})
-        return
-    except NotFound as missing:
-        await ack(response_action="errors", errors={"motion_date": str(missing)})
-        return
-    await ack()
-    channel = deps.settings.channel
+    text = await _show_update(deps, client, user, update)
+    await tell(client, user, text, channel=deps.settings.channel)
+
+
+async def _show_update(
+    deps: Deps, client: AsyncWebClient, user: str, update: EvidenceUpdate
+) -> str:
+    """Post the new round (or re-render the post); what to tell `user` about it all."""
+    application_id = update.application.id
+    assert application_id is not None
     name = mrkdwn(truncate(update.council.name, 150))
     text = f"Saved the evidence of application #{application_id} ({name}): {update.changed_labels}."
-    if update.opened_round is not None:
-        result = await try_post_round(
-            deps,
-            client,
-            application_id,
-            update.opened_round,
-            what_changed=update.changed_labels,
-            actor=user,
-        )
-        if result.posted:
-            text += f" Round {update.opened_round} is open in the thread."
-        elif not result.busy:
-            text += (
-                f" Round {update.opened_round} is open, but Slack did not take its message yet: "
-                f"{result.advice} The bot will post it when it can."
-            )
-    else:
-        try:
-            await refresh_post(deps, client, application_id)
-        except SLACK_FAILURES as error:
-            text += f" The post could not be updated: {explain(error)}"
-    await tell(client, user, text, channel=channel)
+    if update.opened_round is None:
+        return text + await refreshed(deps, client, application_id, _not_updated)
+    result = await try_post_round(
+        deps,
+        client,
+        application_id,
+        update.opened_round,
+        what_changed=update.changed_labels,
+        actor=user,
+    )
+    if result.posted:
+        return text + f" Round {update.opened_round} is open in the thread."
+    if result.busy:
+        return text
+    return text + (
+        f" Round {update.opened_round} is open, but Slack did not take its message yet: "
+        f"{result.advice} The bot will post it when it can."
+    )
+
+
+def _not_updated(error: BaseException) -> str:
+    return f"The post could not be updated: {explain(error)}"
 
 
 async def submit_withdrawal(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    application_id = _application_id(body)
-    if not deps.settings.is_staff(user) or application_id is None:
-        await ack(response_action="errors", errors={ids.WITHDRAW_REASON_BLOCK: _NOT_STAFF})
+    withdrawn = await submitted(
+        ack,
+        view,
+        deps,
+        registration_state.errors,
+        lambda session: withdraw(
+            session,
+            button_value.read_id(view.get("private_metadata")),
+            actor=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            reason=registration_state.withdraw_reason(view),
+        ),
+    )
+    if withdrawn is None:
         return
-    values = body["view"]["state"]["values"]
-    state = values.get(ids.WITHDRAW_REASON_BLOCK, {}).get(ids.WITHDRAW_REASON_BLOCK, {})
-    reason = clean(str(state.get("value") or "")).strip()
-    try:
-        async with transaction(deps.sessions) as session:
-            _, council = await withdraw(
-                session, application_id, actor=user, now=deps.clock.now(), reason=reason
-            )
-    except (RegistrationRefused, NotFound) as refused:
-        await ack(response_action="errors", errors={ids.WITHDRAW_REASON_BLOCK: str(refused)})
-        return
-    await ack()
-    text = f"Withdrew application #{application_id} ({mrkdwn(truncate(council.name, 150))})."
-    try:
-        await refresh_post(deps, client, application_id)
-    except SLACK_FAILURES as error:
-        text += f" The post could not be updated: {explain(error)}"
+    application, council = withdrawn
+    assert application.id is not None
+    text = f"Withdrew application #{application.id} ({mrkdwn(truncate(council.name, 150))})."
+    text += await refreshed(deps, client, application.id, _not_updated)
     await tell(client, user, text, channel=deps.settings.channel)
     await refresh_everyones_home(deps, client)
 
 
 def register(app: AsyncApp) -> None:
-    app.view(ids.APPLY_VIEW)(submit_application)
-    app.view(ids.EDIT_VIEW)(submit_edit)
-    app.view(ids.WITHDRAW_VIEW)(submit_withdrawal)
+    app.view(ids.APPLY_VIEW, middleware=[staff_only(Task.REGISTER)])(submit_application)
+    app.view(ids.EDIT_VIEW, middleware=[staff_only(Task.EDIT)])(submit_edit)
+    app.view(ids.WITHDRAW_VIEW, middleware=[staff_only(Task.WITHDRAW)])(submit_withdrawal)

@@ -2,90 +2,51 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.blocks import button_value, review_state
+from bot.blocks.review import conflict_confirmation
 from bot.domain import ids
-from bot.domain.escape import clean, parse_id
-from bot.domain.review import CHOICE_LABELS
+from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home, refresh_homes
-from bot.sending.posts import announce_decision, refresh_post, tell
-from bot.sending.slack_errors import SLACK_FAILURES, error_code, post_not_updated
-from bot.services.decisions import DecisionRefused, record_decision
-from bot.services.voting import VoteRefused, declare_conflict
-from models.db import transaction
-from models.tables import Outcome
-
-log = logging.getLogger(__name__)
-
-
-def _text_value(view: dict[str, Any], block_id: str, action_id: str) -> str:
-    values = view.get("state", {}).get("values", {})
-    return clean(str((values.get(block_id, {}).get(action_id) or {}).get("value") or "")).strip()
-
-
-def _selected(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
-    values = view.get("state", {}).get("values", {})
-    option = (values.get(block_id, {}).get(action_id) or {}).get("selected_option")
-    return str(option["value"]) if isinstance(option, dict) and "value" in option else None
-
-
-def _has_block(view: dict[str, Any], block_id: str) -> bool:
-    return any(b.get("block_id") == block_id for b in view.get("blocks", []))
-
-
-async def _tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    await tell(client, user, text, channel=channel)
+from bot.sending.posts import announce_decision, refresh_post
+from bot.sending.slack_errors import SLACK_FAILURES, error_code
+from bot.sending.tell import tell
+from bot.services.decisions import DecisionResult, record_decision
+from bot.services.voting import declare_conflict
+from handlers.attempt import submitted
+from handlers.permissions import staff_only
+from handlers.person import refreshed
 
 
 async def on_conflict_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    reason = _text_value(view, ids.CONFLICT_REASON_BLOCK, ids.CONFLICT_REASON_INPUT)
-    application_id = parse_id(str(view.get("private_metadata", "")))
-    if application_id is None:
-        await ack(
-            response_action="errors",
-            errors={ids.CONFLICT_REASON_BLOCK: "This form has lost its application; close it."},
-        )
-        return
-    try:
-        async with transaction(deps.sessions) as session:
-            result = await declare_conflict(
-                session,
-                application_id=application_id,
-                member_user_id=user,
-                reason=reason,
-                now=deps.clock.now(),
-            )
-    except VoteRefused as refusal:
-        await ack(response_action="errors", errors={ids.CONFLICT_REASON_BLOCK: refusal.message})
-        return
-    await ack()
-    channel = deps.settings.channel
-    note = ""
-    try:
-        await refresh_post(deps, client, application_id)
-    except SLACK_FAILURES as error:
-        log.warning("Could not update post of application %s: %s", application_id, error)
-        note = " " + post_not_updated(error)
-    withdrawn = (
-        f" Your earlier vote ({CHOICE_LABELS[result.withdrawn]}) is withdrawn."
-        if result.withdrawn
-        else ""
+    result = await submitted(
+        ack,
+        view,
+        deps,
+        review_state.errors,
+        lambda session: declare_conflict(
+            session,
+            application_id=button_value.read_id(view.get("private_metadata")),
+            member_user_id=user,
+            reason=review_state.conflict_reason(view),
+            now=deps.clock.now(),
+        ),
     )
-    await _tell(
-        client,
-        channel,
-        user,
-        "Conflict of interest recorded: you are recused from this application and will get no "
-        f"reminders about it.{withdrawn}{note}",
-    )
+    if result is None:
+        return
+    note = await refreshed(deps, client, result.application_id)
+    text = conflict_confirmation(result.withdrawn) + note
+    await tell(client, user, text, channel=deps.settings.channel)
     await refresh_homes(deps, client, [user])
 
 
@@ -93,59 +54,35 @@ async def on_decision_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     user = body["user"]["id"]
-    if not deps.settings.is_staff(user):
-        await ack(
-            response_action="errors",
-            errors={ids.DECISION_RATIONALE_BLOCK: "Decisions are recorded by staff."},
+
+    def decide(session: AsyncSession) -> Awaitable[DecisionResult]:
+        form = review_state.read_decision(view)
+        return record_decision(
+            session,
+            application_id=form.application_id,
+            round=form.round,
+            outcome=form.outcome,
+            rationale=form.rationale,
+            without_quorum_reason=form.without_quorum_reason,
+            decided_by=user,
+            staff=deps.settings.staff,
+            now=deps.clock.now(),
+            rules=deps.settings.rules,
+            timezone=deps.settings.timezone,
         )
+
+    result = await submitted(ack, view, deps, review_state.errors, decide)
+    if result is None:
         return
-    app_part, _, round_part = str(view.get("private_metadata", "")).partition(":")
-    outcome_value = _selected(view, ids.DECISION_OUTCOME_BLOCK, ids.DECISION_OUTCOME_INPUT)
-    if outcome_value not in {str(o) for o in Outcome}:
-        await ack(
-            response_action="errors",
-            errors={ids.DECISION_OUTCOME_BLOCK: "Choose the outcome."},
-        )
-        return
-    parsed_id = parse_id(app_part)
-    if parsed_id is None:
-        await ack(
-            response_action="errors",
-            errors={ids.DECISION_RATIONALE_BLOCK: "This form has lost its application; close it."},
-        )
-        return
-    application_id = parsed_id
-    no_quorum_present = _has_block(view, ids.DECISION_NO_QUORUM_BLOCK)
-    now = deps.clock.now()
-    try:
-        async with transaction(deps.sessions) as session:
-            result = await record_decision(
-                session,
-                application_id=application_id,
-                round=parse_id(round_part),
-                outcome=Outcome(outcome_value),
-                rationale=_text_value(
-                    view, ids.DECISION_RATIONALE_BLOCK, ids.DECISION_RATIONALE_INPUT
-                ),
-                without_quorum_reason=_text_value(
-                    view, ids.DECISION_NO_QUORUM_BLOCK, ids.DECISION_NO_QUORUM_INPUT
-                ),
-                decided_by=user,
-                now=now,
-                rules=deps.settings.rules,
-                timezone=deps.settings.timezone,
-            )
-    except DecisionRefused as refusal:
-        block = {
-            "rationale": ids.DECISION_RATIONALE_BLOCK,
-            "no_quorum": ids.DECISION_NO_QUORUM_BLOCK
-            if no_quorum_present
-            else ids.DECISION_RATIONALE_BLOCK,
-        }.get(refusal.field or "", ids.DECISION_OUTCOME_BLOCK)
-        await ack(response_action="errors", errors={block: refusal.message})
-        return
-    await ack()
-    application = result.application
+    await _show_decision(deps, client, user, result)
+    await refresh_everyones_home(deps, client)
+
+
+async def _show_decision(
+    deps: Deps, client: AsyncWebClient, user: str, result: DecisionResult
+) -> None:
+    """Re-render the post and announce the decision; tell `user` if Slack would not."""
+    application_id = result.decision.application_id
     problems = []
     try:
         await refresh_post(deps, client, application_id)
@@ -155,16 +92,13 @@ async def on_decision_submitted(
     if announced.error_code:
         problems.append(announced.error_code)
     if problems:
-        await _tell(
-            client,
-            application.channel or deps.settings.channel,
-            user,
+        text = (
             "The decision is recorded, but Slack would not update the channel just now "
-            f"(`{'`, `'.join(problems)}`). The bot will show it there as soon as Slack accepts.",
+            f"(`{'`, `'.join(problems)}`). The bot will show it there as soon as Slack accepts."
         )
-    await refresh_everyones_home(deps, client)
+        await tell(client, user, text, channel=result.application.channel or deps.settings.channel)
 
 
 def register(app: AsyncApp) -> None:
     app.view(ids.CONFLICT_VIEW)(on_conflict_submitted)
-    app.view(ids.DECISION_VIEW)(on_decision_submitted)
+    app.view(ids.DECISION_VIEW, middleware=[staff_only(Task.DECIDE)])(on_decision_submitted)

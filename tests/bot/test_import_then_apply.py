@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.application_form import ApplicationForm
 from bot.domain.importer import parse_import
 from bot.services.imports import import_memberships
-from bot.services.registration import ApplicationForm, register_application
+from bot.services.registration import register_application
 from models.db import SessionFactory, transaction
 from models.tables import ApplicationKind
 from tests import factories
-from tests.conftest import START
+from tests.conftest import STAFF, START
 
 SPREADSHEET = (
     "council,member_since\n"
@@ -45,6 +47,8 @@ async def test_an_imported_member_applying_again_is_a_renewal(
     )
     form = replace(form, officer1_name="Sam", officer1_role="Officer", officer1_email="s@x.gov.uk")
     async with transaction(sessions) as session:
-        application = await register_application(session, form, actor="U0STAFF001", now=START)
+        application = await register_application(
+            session, form, actor=STAFF, staff={STAFF}, now=START, timezone=ZoneInfo("Europe/London")
+        )
     assert application.kind == ApplicationKind.RENEWAL
     assert application.renewal_of_id is not None

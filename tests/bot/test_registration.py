@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bot.blocks.refusals import explain
+from bot.blocks.registration_state import block_id, read_form
+from bot.domain.application_form import LIMITS, ApplicationForm, validate
 from bot.domain.clock import FixedClock
-from bot.services.registration import (
-    LIMITS,
-    ApplicationForm,
-    RegistrationRefused,
-    register_application,
-    update_evidence,
-    validate,
-    withdraw,
-)
+from bot.domain.refusals import Refused
+from bot.services.registration import register_application, update_evidence, withdraw
 from models.db import SessionFactory, transaction
 from models.tables import Application, AuditEntry, ContactOfficer, Membership, ReviewRound
+from tests.conftest import STAFF, STAFF_2
 
 TODAY = date(2026, 3, 2)
+TZ = ZoneInfo("Europe/London")
+STAFF_LIST = frozenset({STAFF, STAFF_2})
 
 
 def valid(**changes: object) -> ApplicationForm:
@@ -75,7 +76,7 @@ def test_parse_reads_slack_state_values() -> None:
         "joint_work": {"joint_work": {"type": "plain_text_input", "value": "  text  "}},
         "joint_work_url": {"joint_work_url": {"type": "url_text_input", "value": None}},
     }
-    form = ApplicationForm.parse(values)
+    form = read_form({"state": {"values": values}})
     assert form.council_code == "E08000019"
     assert form.council_label == "Sheffield City Council"
     assert form.motion_date == date(2025, 8, 14)
@@ -85,8 +86,8 @@ def test_parse_reads_slack_state_values() -> None:
 
 
 def test_every_criterion_is_required() -> None:
-    errors = validate(ApplicationForm(), TODAY)
-    for block_id in (
+    errors = {block_id(field): error for field, error in validate(ApplicationForm(), TODAY).items()}
+    for block in (
         "council",
         "motion_date",
         "motion_url",
@@ -106,7 +107,7 @@ def test_every_criterion_is_required() -> None:
         "officer1_role",
         "officer1_email",
     ):
-        assert block_id in errors, block_id
+        assert block in errors, block
     assert "officer2_name" not in errors  # optional officers
 
 
@@ -152,7 +153,7 @@ def test_a_partly_filled_extra_officer_needs_the_rest() -> None:
 
 
 def test_exactly_one_way_of_naming_the_council() -> None:
-    assert "council" in validate(valid(council_code=None), TODAY)
+    assert "council_code" in validate(valid(council_code=None), TODAY)
     assert validate(valid(council_code=None, council_other="Frome Town Council"), TODAY) == {}
     both = validate(valid(council_other="Frome Town Council"), TODAY)
     assert "council_other" in both
@@ -175,7 +176,9 @@ async def test_register_stores_round_one_and_detects_renewal(
 ) -> None:
     now = clock.now()
     async with transaction(sessions) as session:
-        first = await register_application(session, valid(), actor="U0STAFF001", now=now)
+        first = await register_application(
+            session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+        )
         assert first.kind == "new"
         first.status = "approved"
         session.add(first)
@@ -189,7 +192,9 @@ async def test_register_stores_round_one_and_detects_renewal(
             )
         )
     async with transaction(sessions) as session:
-        second = await register_application(session, valid(), actor="U0STAFF001", now=now)
+        second = await register_application(
+            session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+        )
         membership = (await session.exec(select(Membership))).one()
         assert second.kind == "renewal" and second.renewal_of_id == membership.id
         assert second.council_id == first.council_id
@@ -202,14 +207,18 @@ async def test_register_stores_round_one_and_detects_renewal(
 async def test_second_open_application_refused(sessions: SessionFactory, clock: FixedClock) -> None:
     form = valid(council_code=None, council_other="Frome Town Council")
     async with transaction(sessions) as session:
-        await register_application(session, form, actor="U0STAFF001", now=clock.now())
+        await register_application(
+            session, form, actor="U0STAFF001", staff=STAFF_LIST, now=clock.now(), timezone=TZ
+        )
     try:
         async with transaction(sessions) as session:
             again = replace(form, council_other="frome town council")
-            await register_application(session, again, actor="U0STAFF001", now=clock.now())
-    except RegistrationRefused as refused:
-        assert refused.block_id == "council_other"
-        assert "already has an open application" in refused.message
+            await register_application(
+                session, again, actor="U0STAFF001", staff=STAFF_LIST, now=clock.now(), timezone=TZ
+            )
+    except Refused as refused:
+        assert block_id(refused.field or "") == "council_other"
+        assert "already has an open application" in explain(refused)
     else:
         raise AssertionError("a second open application was accepted")
 
@@ -217,7 +226,7 @@ async def test_second_open_application_refused(sessions: SessionFactory, clock: 
 async def test_update_and_withdraw_are_audited(sessions: SessionFactory, clock: FixedClock) -> None:
     async with transaction(sessions) as session:
         application = await register_application(
-            session, valid(), actor="U0STAFF001", now=clock.now()
+            session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=clock.now(), timezone=TZ
         )
     assert application.id is not None
     async with transaction(sessions) as session:
@@ -228,12 +237,16 @@ async def test_update_and_withdraw_are_audited(sessions: SessionFactory, clock: 
                 joint_work="More", officer2_name="B", officer2_role="R", officer2_email="b@x.org"
             ),
             actor="U0STAFF002",
+            staff=STAFF_LIST,
             now=clock.now(),
+            timezone=TZ,
         )
         assert update.changed == ("joint_work", "officer2")
         assert update.opened_round is None
     async with transaction(sessions) as session:
-        await withdraw(session, application.id, actor="U0STAFF002", now=clock.now(), reason="r")
+        await withdraw(
+            session, application.id, actor=STAFF_2, staff=STAFF_LIST, now=clock.now(), reason="r"
+        )
     async with sessions() as session:
         stored = await session.get(Application, application.id)
         assert stored is not None and stored.status == "withdrawn"
@@ -241,9 +254,11 @@ async def test_update_and_withdraw_are_audited(sessions: SessionFactory, clock: 
         assert actions == ["application.registered", "application.updated", "application.withdrawn"]
     try:
         async with transaction(sessions) as session:
-            await withdraw(session, application.id, actor="U0STAFF002", now=clock.now())
-    except RegistrationRefused as refused:
-        assert "no longer be changed" in refused.message
+            await withdraw(
+                session, application.id, actor=STAFF_2, staff=STAFF_LIST, now=clock.now()
+            )
+    except Refused as refused:
+        assert "no longer be changed" in explain(refused)
     else:
         raise AssertionError("a withdrawn application was withdrawn again")
 
@@ -268,7 +283,9 @@ async def test_longest_hostile_evidence_still_fits_block_kit(
     )
     assert validate(form, TODAY) == {}
     async with transaction(sessions) as session:
-        application = await register_application(session, form, actor="U0STAFF001", now=clock.now())
+        application = await register_application(
+            session, form, actor="U0STAFF001", staff=STAFF_LIST, now=clock.now(), timezone=TZ
+        )
         assert application.id is not None
         view = await load_view(session, application.id)
     settings = Settings()
@@ -276,3 +293,47 @@ async def test_longest_hostile_evidence_still_fits_block_kit(
     as_dicts = [b.to_dict() for b in blocks]
     assert validate_blocks(as_dicts, limit=50) == []
     assert "<!channel>" not in str(as_dicts)
+
+
+def test_the_modal_reads_back_the_form_it_was_built_from() -> None:
+    """Both directions of the wire format agree: every field goes out and comes back."""
+    from bot.blocks.registration import build_application_modal
+    from bot.standin.client import fill_view_state
+
+    form = valid(
+        joint_work_url="https://example.org/joint",
+        officer2_name="Second Officer",
+        officer2_role="Deputy",
+        officer2_email="second@example.gov.uk",
+    )
+    modal = build_application_modal(form).to_dict()
+    assert read_form({"state": {"values": fill_view_state(modal, {})}}) == form
+    typed = valid(council_code=None, council_label=None, council_other="Frome Town Council")
+    modal = build_application_modal(typed).to_dict()
+    assert read_form({"state": {"values": fill_view_state(modal, {})}}) == typed
+
+
+async def test_only_staff_register_edit_and_withdraw(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    async with transaction(sessions) as session:
+        application = await register_application(
+            session, valid(), actor=STAFF, staff=STAFF_LIST, now=clock.now(), timezone=TZ
+        )
+    app_id, now, outsider = application.id, clock.now(), "U0OUTSIDE1"
+    assert app_id is not None
+    async with sessions() as session:
+        for change in (
+            register_application(
+                session, valid(), actor=outsider, staff=STAFF_LIST, now=now, timezone=TZ
+            ),
+            update_evidence(
+                session, app_id, valid(), actor=outsider, staff=STAFF_LIST, now=now, timezone=TZ
+            ),
+            withdraw(session, app_id, actor=outsider, staff=STAFF_LIST, now=now),
+        ):
+            with pytest.raises(Refused) as caught:
+                await change
+            assert "is for City of Sanctuary UK staff" in explain(caught.value)
+        audit = (await session.exec(select(AuditEntry.action))).all()
+    assert audit == ["application.registered"]

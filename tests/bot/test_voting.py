@@ -8,25 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
+from bot.blocks import button_value
+from bot.blocks.mentions import parse_user_ref, split_words
+from bot.blocks.refusals import explain
 from bot.domain.clock import FixedClock
 from bot.domain.config import ReviewRules
+from bot.domain.refusals import Refusal, Refused
 from bot.services.applications import load_view
 from bot.services.comments import add_comment, claim_event, delete_comment, edit_comment
-from bot.services.decisions import DecisionRefused, record_decision
-from bot.services.roster import (
-    RosterError,
-    add_member,
-    parse_user_ref,
-    remove_member,
-    split_words,
-)
-from bot.services.voting import (
-    Refusal,
-    VoteRefused,
-    declare_conflict,
-    parse_button_value,
-    record_vote,
-)
+from bot.services.decisions import record_decision
+from bot.services.roster import add_member, remove_member
+from bot.services.voting import declare_conflict, record_vote
 from models.db import SessionFactory, transaction
 from models.tables import (
     Application,
@@ -42,6 +34,7 @@ from models.tables import (
 from tests import factories
 
 RULES = ReviewRules()
+STAFF = frozenset({"U0STAFF001", "S"})
 TZ = ZoneInfo("Europe/London")
 A, F, D, X = VoteChoice.APPROVE, VoteChoice.FURTHER_WORK, VoteChoice.DECLINE, VoteChoice.ABSTAIN
 
@@ -80,7 +73,7 @@ async def _vote(
 
 
 async def _refusal(coro: object) -> Refusal:
-    with pytest.raises(VoteRefused) as caught:
+    with pytest.raises(Refused) as caught:
         await coro  # type: ignore[misc]
     return caught.value.reason
 
@@ -96,9 +89,12 @@ def test_user_refs_and_button_values() -> None:
         "councillor",
     ]
     assert split_words("U0A lived extra") == ["U0A", "lived", "extra"]
-    assert parse_button_value("12:3") == (12, 3)
-    assert parse_button_value("12") is None
-    assert parse_button_value("x:1") is None
+    assert button_value.decode(button_value.encode(12, 3)) == (12, 3)
+    assert button_value.decode_id(button_value.encode_id(12)) == 12
+    assert button_value.decode_id("12:3") == 12  # the review buttons' value names it too
+    assert button_value.decode("12:3") == (12, 3)
+    assert button_value.decode("12") is None
+    assert button_value.decode("x:1") is None
 
 
 async def test_one_current_vote_with_every_change_kept(
@@ -162,7 +158,9 @@ async def test_refusals(sessions: SessionFactory, clock: FixedClock) -> None:
             == Refusal.NOT_FOUND
         )
     async with transaction(sessions) as session:
-        await remove_member(session, user_id="U0GROUP001", actor="U0STAFF001", now=clock.now())
+        await remove_member(
+            session, user_id="U0GROUP001", actor="U0STAFF001", staff=STAFF, now=clock.now()
+        )
     async with transaction(sessions) as session:
         assert (
             await _refusal(
@@ -255,6 +253,7 @@ async def _decide(
             rationale="Well evidenced",
             without_quorum_reason=reason,
             decided_by="U0STAFF001",
+            staff=STAFF,
             now=clock.now(),
             rules=RULES,
             timezone=TZ,
@@ -266,14 +265,15 @@ async def test_decision_needs_quorum_or_a_reason_and_freezes_votes(
 ) -> None:
     app_id = await _setup(sessions, clock)
     await _vote(sessions, app_id, "U0LIVED001", A, clock)
-    with pytest.raises(DecisionRefused) as caught:
+    with pytest.raises(Refused) as caught:
         await _decide(sessions, app_id, clock, Outcome.APPROVED)
     assert caught.value.field == "no_quorum"
     for user in ("U0CLLR0001", "U0GROUP001", "U0TRUST001"):
         await _vote(sessions, app_id, user, A, clock)
     await _decide(sessions, app_id, clock, Outcome.APPROVED)
-    with pytest.raises(DecisionRefused, match="already recorded"):
+    with pytest.raises(Refused) as caught:
         await _decide(sessions, app_id, clock, Outcome.DECLINED)
+    assert "already recorded" in explain(caught.value)
     async with transaction(sessions) as session:
         assert (
             await _refusal(
@@ -298,6 +298,44 @@ async def test_decision_needs_quorum_or_a_reason_and_freezes_votes(
         "2026-03-02",
         "2029-03-02",
     )
+
+
+async def test_only_staff_decide_and_keep_the_roster(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    app_id = await _setup(sessions, clock)
+    for user in ("U0LIVED001", "U0CLLR0001", "U0GROUP001", "U0TRUST001"):
+        await _vote(sessions, app_id, user, A, clock)
+    async with sessions() as session:
+        for change in (
+            record_decision(
+                session,
+                application_id=app_id,
+                round=1,
+                outcome=Outcome.APPROVED,
+                rationale="Well evidenced",
+                without_quorum_reason=None,
+                decided_by="U0LIVED001",  # a member of the working group, not staff
+                staff=STAFF,
+                now=clock.now(),
+                rules=RULES,
+                timezone=TZ,
+            ),
+            add_member(
+                session,
+                user_id="U0NEW00001",
+                keyword="lived",
+                actor="U0LIVED001",
+                staff=STAFF,
+                now=clock.now(),
+            ),
+            remove_member(
+                session, user_id="U0CLLR0001", actor="U0LIVED001", staff=STAFF, now=clock.now()
+            ),
+        ):
+            assert await _refusal(change) == Refusal.NOT_STAFF
+        application = await session.get(Application, app_id)
+    assert application is not None and application.status == "under_review"
 
 
 async def test_rounds_are_separate(sessions: SessionFactory, clock: FixedClock) -> None:
@@ -337,17 +375,20 @@ async def test_rounds_are_separate(sessions: SessionFactory, clock: FixedClock) 
 
 async def test_roster_add_move_reactivate(sessions: SessionFactory, clock: FixedClock) -> None:
     async with transaction(sessions) as session:
-        with pytest.raises(RosterError, match="`lived`, `councillor`"):
-            await add_member(session, user_id="U0A", keyword="refugee", actor="S", now=clock.now())
+        with pytest.raises(Refused) as caught:
+            await add_member(
+                session, user_id="U0A", keyword="refugee", actor="S", staff=STAFF, now=clock.now()
+            )
+        assert "`lived`, `councillor`" in explain(caught.value)
         first = await add_member(
-            session, user_id="U0AB", keyword="lived", actor="S", now=clock.now()
+            session, user_id="U0AB", keyword="lived", actor="S", staff=STAFF, now=clock.now()
         )
         moved = await add_member(
-            session, user_id="U0AB", keyword="group", actor="S", now=clock.now()
+            session, user_id="U0AB", keyword="group", actor="S", staff=STAFF, now=clock.now()
         )
-        await remove_member(session, user_id="U0AB", actor="S", now=clock.now())
+        await remove_member(session, user_id="U0AB", actor="S", staff=STAFF, now=clock.now())
         back = await add_member(
-            session, user_id="U0AB", keyword="group", actor="S", now=clock.now()
+            session, user_id="U0AB", keyword="group", actor="S", staff=STAFF, now=clock.now()
         )
     assert [first.change, moved.change, back.change] == ["added", "moved", "reactivated"]
 

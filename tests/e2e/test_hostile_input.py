@@ -260,7 +260,14 @@ async def _register_checked(
 
     async with transaction(bot.deps.sessions) as session:
         assert newest.id is not None
-        await withdraw(session, newest.id, actor=STAFF, now=bot.deps.clock.now(), reason="test")
+        await withdraw(
+            session,
+            newest.id,
+            actor=STAFF,
+            staff={STAFF},
+            now=bot.deps.clock.now(),
+            reason="test",
+        )
 
 
 FIELD_TEXT = st.text(

@@ -273,7 +273,7 @@ async def test_staff_edit_evidence_and_the_post_is_rerendered(
     [post] = standin.messages()
     await slack.block_action(OUTSIDER, "edit_application", message_ts=post.ts)
     await standin.wait_until(lambda: bool(standin.responses()))
-    assert "only City of Sanctuary UK staff" in standin.responses()[-1].body["text"]
+    assert "is for City of Sanctuary UK staff" in standin.responses()[-1].body["text"]
     assert standin.last_view(OUTSIDER) is None
 
     await slack.block_action(STAFF, "edit_application", message_ts=post.ts)

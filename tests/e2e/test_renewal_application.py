@@ -60,7 +60,7 @@ async def test_staff_renew_from_the_nag_with_the_evidence_prefilled(
 
     # A second click does not start a second application.
     await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)
-    await standin.wait_until(lambda: "already has application" in str(standin.responses()))
+    await standin.wait_until(lambda: "already has an open application" in str(standin.responses()))
 
 
 async def test_only_staff_can_start_a_renewal(
@@ -72,7 +72,7 @@ async def test_only_staff_can_start_a_renewal(
     await standin.wait_until(lambda: bool(standin.responses()))
     body = standin.responses()[-1].body
     assert body["response_type"] == "ephemeral"
-    assert "only City of Sanctuary UK staff" in body["text"]
+    assert "is for City of Sanctuary UK staff" in body["text"]
     assert len(standin.calls("views.open")) == views_before
 
 

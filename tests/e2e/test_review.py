@@ -114,7 +114,7 @@ async def test_the_whole_review(
 
     # Only staff record the decision.
     said = await click(slack, standin, OUTSIDER, ids.RECORD_DECISION, ts, value)
-    assert "recorded by City of Sanctuary UK staff" in said
+    assert "is for City of Sanctuary UK staff" in said
     await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=value)
     await standin.wait_until(lambda: _top_callback(standin, STAFF) == ids.DECISION_VIEW)
     decision_modal = standin.last_view(STAFF)
@@ -166,7 +166,7 @@ async def test_the_whole_review(
     assert await count(bot, Comment) == 1
     assert await count(bot, Decision) == 1
     said = await click(slack, standin, STAFF, ids.RECORD_DECISION, ts, value)
-    assert "already decided" in said
+    assert "already recorded" in said
     assert standin.warnings == []
 
 

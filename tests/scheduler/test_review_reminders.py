@@ -48,7 +48,9 @@ async def _scene(deps: Deps, standin: SlackStandIn) -> tuple[int, str, AsyncWebC
             reason="Works there",
             now=now,
         )
-        await remove_member(session, user_id="U0GONE0001", actor="U0STAFF001", now=now)
+        await remove_member(
+            session, user_id="U0GONE0001", actor="U0STAFF001", staff={"U0STAFF001"}, now=now
+        )
     return app_id, ts, AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
 
 

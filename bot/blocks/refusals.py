@@ -1,0 +1,109 @@
+"""A service's refusal in words: one wording per reason, for a message or for a form's field.
+
+Messages are mrkdwn, so names are escaped there; a form's error is plain text, so they are not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.mentions import mention
+from bot.domain import ids
+from bot.domain.constituencies import CONSTITUENCIES
+from bot.domain.escape import mrkdwn, truncate
+from bot.domain.refusals import Refusal, Refused, Task
+
+WORDINGS: dict[Refusal, str] = {
+    Refusal.NOT_STAFF: (
+        "Sorry, {staff_task} is for City of Sanctuary UK staff. If you need it, ask a member of "
+        "staff to add you to the staff list."
+    ),
+    Refusal.NOT_MEMBER: (
+        "Sorry, only members of the working group can {member_task}. If you should be on the "
+        f"roster, ask a member of staff to add you with `{ids.COMMAND} group add`."
+    ),
+    Refusal.NOT_FOUND: "I can't find {what}.",
+    Refusal.RECUSED: (
+        "You declared a conflict of interest on this application, so you can't vote on it."
+    ),
+    Refusal.ALREADY_DECLARED: "You have already declared a conflict on this application.",
+    Refusal.OLD_ROUND: (
+        "That belongs to an earlier round of this review (round {round}; it is now in round "
+        "{current}). Please use the updated post."
+    ),
+    Refusal.DECIDED: (
+        "The decision on round {round} was already recorded ({outcome}): a round is decided "
+        "once, and its votes are final."
+    ),
+    Refusal.NOT_OPEN: (
+        "Application #{application}{council_note} is {status}, not under review, so there is "
+        "nothing to vote on or decide."
+    ),
+    Refusal.CLOSED: (
+        "Application #{application}{council_note} is {status}: it can no longer be changed."
+    ),
+    Refusal.ALREADY_OPEN: (
+        "{council} already has an open application (#{application}, {status}). Edit that one from "
+        "its post, or withdraw it first."
+    ),
+    Refusal.NOTHING_CHANGED: (
+        "Nothing was changed. Update the evidence the working group asked about, then save to "
+        "open the next round of review."
+    ),
+    Refusal.INVALID: "{problems}",
+    Refusal.NO_OUTCOME: "Choose the outcome.",
+    Refusal.BAD_REASON: "Please write {text} (up to {limit} characters).",
+    Refusal.NO_QUORUM: "Quorum is not met ({missing}). Say why you are deciding without it.",
+    Refusal.UNKNOWN_KEYWORD: (
+        "`{keyword}`: There is no constituency with that keyword. Use one of "
+        + ", ".join(f"`{k}`" for k in CONSTITUENCIES)
+        + "."
+    ),
+    Refusal.NOT_ON_ROSTER: (
+        "{who} is not on the working-group roster, so there is nothing to remove."
+    ),
+}
+STAFF_TASKS: dict[Task, str] = {
+    Task.REGISTER: "registering an application",
+    Task.EDIT: "editing an application",
+    Task.WITHDRAW: "withdrawing an application",
+    Task.DECIDE: "recording a decision",
+    Task.RENEW: "starting a renewal application",
+    Task.CHANGE_ROSTER: "changing the working-group roster",
+}
+MEMBER_TASKS: dict[Task, str] = {
+    Task.VOTE: "vote",
+    Task.DECLARE_CONFLICT: "declare a conflict of interest",
+}
+# The texts a form asks for, by field, as a refusal names them.
+TEXTS: dict[str | None, str] = {
+    "reason": "a reason",
+    "rationale": "the rationale for the decision",
+    "no_quorum": "why you are deciding without quorum",
+}
+
+
+def explain(refused: Refused, *, markup: bool = True) -> str:
+    """The refusal as the person should read it: mrkdwn, or plain text (`markup=False`)."""
+
+    def name(text: object) -> str:
+        cut = truncate(str(text), 150)
+        return mrkdwn(cut) if markup else cut
+
+    detail: dict[str, Any] = refused.detail
+    number, task, council = detail.get("number"), detail.get("task", ""), detail.get("council")
+    facts = detail | {
+        "staff_task": STAFF_TASKS.get(task, ""),
+        "member_task": MEMBER_TASKS.get(task, ""),
+        "what": f"{detail.get('thing')} #{number}" if number else f"that {detail.get('thing')}",
+        "status": str(detail.get("status", "")).replace("_", " "),
+        "outcome": str(detail.get("outcome", "")).replace("_", " "),
+        "council": name(council or ""),
+        "council_note": f" ({name(council)})" if council else "",
+        "keyword": name(detail.get("keyword", "")),
+        "who": mention(str(detail.get("user", ""))),
+        "text": TEXTS.get(refused.field, "a reason"),
+        "missing": "; ".join(detail.get("missing", ())),
+        "problems": " ".join(detail.get("problems", {}).values()),
+    }
+    return WORDINGS[refused.reason].format_map(facts)
