@@ -264,6 +264,9 @@ class ReminderLedger(SQLModel, table=True):
     recipient: str = Field(default="", max_length=32)
     state: str = Field(max_length=10, default=LedgerState.CLAIMED)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
+    # When the message was first handed to Slack (by the clock Slack's timestamps follow); kept
+    # when the claim is retaken. NULL: never handed over, so there is nothing to look for.
+    first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=1)
     note: str | None = Field(default=None, max_length=500)
