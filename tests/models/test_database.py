@@ -93,7 +93,7 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
 async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path) -> None:
     """A claim still open when 0003 arrives may have reached Slack: its retry must look first."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    await upgrade(engine, "0002")
+    await upgrade(engine, "0003")
     async with engine.begin() as conn:
         for subject, state in ((1, "claimed"), (2, "sent"), (3, "skipped")):
             await conn.execute(
