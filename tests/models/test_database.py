@@ -91,7 +91,7 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
 
 
 async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path) -> None:
-    """A claim still open when 0003 arrives may have reached Slack: its retry must look first."""
+    """A claim still open when 0004 arrives may have reached Slack: its retry must look first."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     await upgrade(engine, "0003")
     async with engine.begin() as conn:
