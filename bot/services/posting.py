@@ -71,13 +71,8 @@ async def mark_posted(
     review_round.message_ts = ts
     review_round.deadline_at = now + timedelta(days=review_days)
     session.add(review_round)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.posted",
-        council_id=application.council_id,
-        application_id=application_id,
+    audit.about(session, application, at=now, actor=actor).record(
+        "application.posted",
         round=number,
         channel=channel,
         ts=ts,

@@ -168,13 +168,8 @@ async def register_application(
     assert application.id is not None
     session.add_all(_officer_rows(application.id, form))
     session.add(ReviewRound(application_id=application.id, number=1, opened_at=now))
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.registered",
-        council_id=council.id,
-        application_id=application.id,
+    audit.about(session, application, at=now, actor=actor).record(
+        "application.registered",
         council=council.name,
         code=council.code,
         kind=application.kind,
@@ -250,14 +245,10 @@ async def update_evidence(
         opened = application.current_round
         session.add(ReviewRound(application_id=application_id, number=opened, opened_at=now))
     session.add(application)
-    audited: dict[str, Any] = {
-        "council_id": council.id,
-        "application_id": application_id,
-        "changed": changed,
-    }
-    audit.record(session, at=now, actor=actor, action="application.updated", **audited)
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record("application.updated", changed=changed)
     if opened is not None:
-        audit.record(session, at=now, actor=actor, action="round.opened", round=opened, **audited)
+        trail.record("round.opened", round=opened, changed=changed)
     await session.flush()
     return EvidenceUpdate(application, council, changed, opened)
 
@@ -278,15 +269,8 @@ async def withdraw(
     application.updated_at = now
     session.add(application)
     await close_current_round(session, application, now)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.withdrawn",
-        council_id=council.id,
-        application_id=application_id,
-        reason=reason or None,
-    )
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record("application.withdrawn", reason=reason or None)
     await session.flush()
     return application, council
 

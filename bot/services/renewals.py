@@ -168,13 +168,8 @@ def _audit_nag(
     now: datetime,
     **detail: Any,
 ) -> None:
-    audit.record(
-        session,
-        at=now,
-        actor="system",
-        action=action,
-        council_id=subject.membership.council_id,
-        application_id=subject.membership.application_id,
+    audit.about(session, subject.membership, at=now, actor="system").record(
+        action,
         membership_id=subject.membership_id,
         offset_days=offset_days,
         ends_on=subject.membership.ends_on,
