@@ -23,7 +23,12 @@ from bot.domain.dates import local_date
 from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
 from bot.domain.review import require_open
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view, locked_application
+from bot.services.applications import (
+    ApplicationView,
+    contact_officers,
+    load_view,
+    locked_application,
+)
 from bot.services.rounds import close_current_round
 from models.dialect import insert_for
 from models.tables import (
@@ -103,18 +108,6 @@ async def _latest_membership(session: AsyncSession, council_id: int) -> Membersh
             .order_by(col(Membership.ends_on).desc(), col(Membership.id).desc())
         )
     ).first()
-
-
-async def _officers(session: AsyncSession, application_id: int | None) -> list[ContactOfficer]:
-    return list(
-        (
-            await session.exec(
-                select(ContactOfficer)
-                .where(ContactOfficer.application_id == application_id)
-                .order_by(col(ContactOfficer.position))
-            )
-        ).all()
-    )
 
 
 def _officer_rows(application_id: int, form: ApplicationForm) -> list[ContactOfficer]:
@@ -224,7 +217,7 @@ async def update_evidence(
     require_staff(actor, staff, Task.EDIT)
     _require_valid(form, now, timezone, with_council=False)
     application, council = await _locked_open(session, application_id)
-    officers = await _officers(session, application_id)
+    officers = await contact_officers(session, application_id)
     changed = form.changes_from(ApplicationForm.of_application(application, officers))
     if not changed and application.status == ApplicationStatus.FURTHER_WORK:
         # A new round restarts the voting: only updated evidence may do that.
@@ -297,7 +290,7 @@ async def renewal_form(
         else None
     )
     if application is not None:
-        officers = await _officers(session, application.id)
+        officers = await contact_officers(session, application.id)
         form = ApplicationForm.of_application(application, officers)
     else:
         form = ApplicationForm(strategy_url=membership.strategy_url or "")
