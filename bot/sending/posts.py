@@ -96,8 +96,8 @@ async def _not_posted(
             council_id = application.council_id if application else None
             trail = audit.Trail(
                 session,
-                deps.clock.now(),
-                actor,
+                at=deps.clock.now(),
+                actor=actor,
                 council_id=council_id,
                 application_id=application_id,
             )

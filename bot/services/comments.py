@@ -124,8 +124,8 @@ async def _follow(
     detail = {"length": len(text)} if text is not None else {}
     trail = audit.Trail(
         session,
-        now,
-        editor or comment.slack_user_id,
+        at=now,
+        actor=editor or comment.slack_user_id,
         council_id=application.council_id if application else None,
         application_id=comment.application_id,
     )

@@ -217,7 +217,7 @@ async def erase_personal_data(
             "staff remove it with /sanctuary group remove"
         )
     if report.erased:
-        audit.Trail(session, now, actor).record(
+        audit.Trail(session, at=now, actor=actor).record(
             "personal_data.erased",
             erased=report.erased,
             kept=len(report.kept),

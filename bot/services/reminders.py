@@ -98,8 +98,8 @@ def record_sent(
     """Audit a reminder as sent (in the transaction that marks it sent in the ledger)."""
     trail = audit.Trail(
         session,
-        now,
-        "system",
+        at=now,
+        actor="system",
         council_id=open_round.council_id,
         application_id=open_round.application_id,
     )

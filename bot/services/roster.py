@@ -76,7 +76,7 @@ async def add_member(
     session.add(member)
     await session.flush()
     if change is not RosterChange.UNCHANGED:
-        audit.Trail(session, now, actor).record(
+        audit.Trail(session, at=now, actor=actor).record(
             "member.added",
             member=user_id,
             constituency=constituency,
@@ -101,7 +101,7 @@ async def remove_member(
     member.active = False
     member.removed_at = now
     session.add(member)
-    trail = audit.Trail(session, now, actor)
+    trail = audit.Trail(session, at=now, actor=actor)
     trail.record("member.removed", member=user_id, constituency=member.constituency)
     return member
 

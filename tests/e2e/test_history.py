@@ -39,7 +39,8 @@ async def _sheffield_story(sessions: SessionFactory, clock: FixedClock) -> None:
 
         def log(minutes: int, actor: str, action: str, **detail: object) -> None:
             at = t + timedelta(minutes=minutes)
-            audit.Trail(session, at, actor, council_id=c, application_id=a).record(action, **detail)
+            trail = audit.Trail(session, at=at, actor=actor, council_id=c, application_id=a)
+            trail.record(action, **detail)
 
         log(0, STAFF, "application.registered", kind="new")
         log(1, "system", "application.posted", round=1)
