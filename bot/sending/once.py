@@ -47,32 +47,12 @@ from bot.sending.slack_errors import (
     surely_not_sent,
 )
 from bot.services import ledger
+from bot.services.ledger import Key as Key  # senders name their message's key here
 from models.db import transaction
 
 log = logging.getLogger(__name__)
 
 STAFF_NOTICE = "staff_notice"
-
-
-@dataclass(frozen=True)
-class Key:
-    """A message's key in the ledger: what, about which row, which round or offset, to whom."""
-
-    kind: str
-    subject_id: int
-    round: int = 0
-    offset_days: int = 0
-    recipient: str = ""
-
-    def __str__(self) -> str:
-        parts = [f"{self.kind} #{self.subject_id}"]
-        if self.round:
-            parts.append(f"round {self.round}")
-        if self.offset_days:
-            parts.append(f"{self.offset_days} days before")
-        if self.recipient:
-            parts.append(f"for {self.recipient}")
-        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -158,7 +138,7 @@ async def post_once(
     themselves, so that a notice that fails does not notify about itself.
     """
     now = now or deps.clock.now()
-    claim = await _claim(deps, key, now)
+    claim = await ledger.claim(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
@@ -207,7 +187,7 @@ async def update_once(
     channel (`post_once`) hold it back and tell staff.
     """
     now = now or deps.clock.now()
-    claim = await _claim(deps, key, now)
+    claim = await ledger.claim(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
@@ -220,18 +200,6 @@ async def update_once(
         raise
     await ledger.mark_sent(deps.sessions, claim, now)
     return Delivery(Status.SENT)
-
-
-async def _claim(deps: Deps, key: Key, now: datetime) -> int | None:
-    return await ledger.claim(
-        deps.sessions,
-        kind=key.kind,
-        subject_id=key.subject_id,
-        round=key.round,
-        offset_days=key.offset_days,
-        recipient=key.recipient,
-        now=now,
-    )
 
 
 async def _mark_sent(deps: Deps, claim: int, sent: Sent, record: Record | None) -> None:
