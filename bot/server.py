@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -59,35 +60,37 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _register(request: web.Request) -> tuple[list[RegisterEntry], date]:
+class _Render(Protocol):
+    def __call__(self, entries: list[RegisterEntry], *, today: date) -> str: ...
+
+
+async def _register(
+    request: web.Request, render: _Render, content_type: str, headers: dict[str, str]
+) -> web.Response:
+    """Today's register as `render` writes it; anyone may cache it for five minutes."""
     deps = request.app[DEPS_KEY]
     today = local_date(deps.clock.now(), deps.settings.timezone)
     async with deps.sessions() as session:
-        return await current_members(session, today), today
+        entries = await current_members(session, today)
+    return web.Response(
+        text=render(entries, today=today),
+        content_type=content_type,
+        charset="utf-8",
+        headers={**headers, "Cache-Control": "public, max-age=300"},
+    )
 
 
 async def network_page(request: web.Request) -> web.Response:
-    entries, today = await _register(request)
-    return web.Response(
-        text=render_html(entries, today=today),
-        content_type="text/html",
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "public, max-age=300",
-        },
-    )
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return await _register(request, render_html, "text/html", headers)
 
 
 async def network_json(request: web.Request) -> web.Response:
-    entries, today = await _register(request)
-    return web.Response(
-        text=render_json(entries, today=today),
-        content_type="application/json",
-        charset="utf-8",
-        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"},
-    )
+    headers = {"Access-Control-Allow-Origin": "*"}
+    return await _register(request, render_json, "application/json", headers)
 
 
 def build_web_app(inbound: Inbound) -> web.Application:

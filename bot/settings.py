@@ -7,8 +7,9 @@ setting and says how to fix it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.config import DEFAULT_DATABASE_FILE, DEFAULT_SLACK_API_URL, ReviewRules, Settings
@@ -16,6 +17,8 @@ from bot.domain.constituencies import CONSTITUENCIES
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+T = TypeVar("T")
 
 
 class SettingsError(Exception):
@@ -146,33 +149,27 @@ class _Reader:
         value = self._env.get(name, "").strip()
         return value or None
 
-    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int = 10**6) -> int:
+    def parsed(self, name: str, default: T, parse: Callable[[str], T], wanted: str) -> T:
+        """The setting as `parse` reads it, or `default` if it is unset; a value `parse`
+        refuses (ValueError) is reported as not the `wanted` kind."""
         raw = self.optional(name)
         if raw is None:
             return default
         try:
-            value = int(raw)
+            return parse(raw)
         except ValueError:
-            raise SettingsError(
-                f"{name} must be a whole number between {minimum} and {maximum}, not {raw!r}."
-            ) from None
+            raise SettingsError(f"{name} must be {wanted}, not {raw!r}.") from None
+
+    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int = 10**6) -> int:
+        wanted = f"a whole number between {minimum} and {maximum}"
+        value = self.parsed(name, default, int, wanted)
         if not minimum <= value <= maximum:
             raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {value}.")
         return value
 
     def day_list(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-        raw = self.optional(name)
-        if raw is None:
-            return default
-        try:
-            days = tuple(
-                sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
-            )
-        except ValueError:
-            raise SettingsError(
-                f"{name} must be whole numbers of days separated by commas (e.g. 90,30,7,0), "
-                f"not {raw!r}."
-            ) from None
+        wanted = "whole numbers of days separated by commas (e.g. 90,30,7,0)"
+        days = self.parsed(name, default, _days_descending, wanted)
         if not days or min(days) < 0:
             raise SettingsError(f"{name} needs at least one number of days, none negative.")
         return days
@@ -189,3 +186,7 @@ class _Reader:
                 f"{', '.join(CONSTITUENCIES)} separated by commas."
             )
         return words
+
+
+def _days_descending(raw: str) -> tuple[int, ...]:
+    return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))

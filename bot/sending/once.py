@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -53,6 +53,7 @@ from bot.sending.slack_errors import (
     surely_not_sent,
 )
 from bot.services import ledger
+from bot.services.ledger import Key as Key  # senders name their message's key here
 from models.db import transaction
 
 log = logging.getLogger(__name__)
@@ -68,48 +69,22 @@ LOOKUP_PAGE = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Key:
-    """A message's key in the ledger: what, about which row, which round or offset, to whom."""
+def metadata_of(key: Key) -> dict[str, Any]:
+    """The message metadata that carries `key` in Slack (`chat.postMessage`'s)."""
+    return {"event_type": METADATA_EVENT_TYPE, "event_payload": asdict(key)}
 
-    kind: str
-    subject_id: int
-    round: int = 0
-    offset_days: int = 0
-    recipient: str = ""
 
-    def __str__(self) -> str:
-        parts = [f"{self.kind} #{self.subject_id}"]
-        if self.round:
-            parts.append(f"round {self.round}")
-        if self.offset_days:
-            parts.append(f"{self.offset_days} days before")
-        if self.recipient:
-            parts.append(f"for {self.recipient}")
-        return " ".join(parts)
-
-    def metadata(self) -> dict[str, Any]:
-        """The message metadata that carries this key in Slack (`chat.postMessage`'s)."""
-        payload = {
-            "kind": self.kind,
-            "subject_id": self.subject_id,
-            "round": self.round,
-            "offset_days": self.offset_days,
-            "recipient": self.recipient,
-        }
-        return {"event_type": METADATA_EVENT_TYPE, "event_payload": payload}
-
-    def is_carried_by(self, message: dict[str, Any]) -> bool:
-        """Whether a message as Slack lists it (with its metadata) carries this key."""
-        metadata = message.get("metadata")
-        if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
-            return False
-        payload = metadata.get("event_payload")
-        if not isinstance(payload, dict):
-            return False
-        wanted = self.metadata()["event_payload"]
-        # Compared as text: a number may come back from Slack as a string.
-        return {k: str(v) for k, v in payload.items()} == {k: str(v) for k, v in wanted.items()}
+def carries(message: dict[str, Any], key: Key) -> bool:
+    """Whether a message as Slack lists it (with its metadata) carries `key`."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict):
+        return False
+    wanted = asdict(key)
+    # Compared as text: a number may come back from Slack as a string.
+    return {k: str(v) for k, v in payload.items()} == {k: str(v) for k, v in wanted.items()}
 
 
 @dataclass(frozen=True)
@@ -196,7 +171,7 @@ async def post_once(
     themselves, so that a notice that fails does not notify about itself.
     """
     now = now or deps.clock.now()
-    claim = await _claim(deps, key, now)
+    claim = await ledger.claim_to_send(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
@@ -235,7 +210,7 @@ async def post_once(
             await _mark_sent(deps, claim.id, found, record)
             return Delivery(Status.SENT, sent=found, adopted=True)
     try:
-        answer = await client.chat_postMessage(**message.arguments(), metadata=key.metadata())
+        answer = await client.chat_postMessage(**message.arguments(), metadata=metadata_of(key))
     except SLACK_FAILURES as error:
         released = surely_not_sent(error)
         if released:
@@ -280,7 +255,7 @@ async def find_in_slack(
             cursor=cursor,
         )
         for listed in page.get("messages") or []:
-            if isinstance(listed, dict) and key.is_carried_by(listed):
+            if isinstance(listed, dict) and carries(listed, key):
                 ts = str(listed["ts"])
                 return Sent(channel=channel, ts=ts, at=_time_of(ts))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -317,7 +292,7 @@ async def update_once(
     channel (`post_once`) hold it back and tell staff.
     """
     now = now or deps.clock.now()
-    claim = await _claim(deps, key, now)
+    claim = await ledger.claim_to_send(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
@@ -330,18 +305,6 @@ async def update_once(
         raise
     await ledger.mark_sent(deps.sessions, claim.id, now)
     return Delivery(Status.SENT)
-
-
-async def _claim(deps: Deps, key: Key, now: datetime) -> ledger.Claim | None:
-    return await ledger.claim_to_send(
-        deps.sessions,
-        kind=key.kind,
-        subject_id=key.subject_id,
-        round=key.round,
-        offset_days=key.offset_days,
-        recipient=key.recipient,
-        now=now,
-    )
 
 
 async def _mark_sent(deps: Deps, claim: int, sent: Sent, record: Record | None) -> None:

@@ -93,13 +93,16 @@ async def _not_posted(
     if record:
         async with transaction(deps.sessions) as session:
             application = await session.get(Application, application_id)
-            audit.record(
+            council_id = application.council_id if application else None
+            trail = audit.Trail(
                 session,
                 at=deps.clock.now(),
                 actor=actor,
-                action="application.post_failed",
-                council_id=application.council_id if application else None,
+                council_id=council_id,
                 application_id=application_id,
+            )
+            trail.record(
+                "application.post_failed",
                 round=number,
                 error=delivery.error_code,
                 advice=delivery.advice,

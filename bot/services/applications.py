@@ -62,6 +62,18 @@ async def locked_application(
     return application
 
 
+async def contact_officers(
+    session: AsyncSession, application_id: int | None
+) -> list[ContactOfficer]:
+    """The application's contact officers, in the form's order."""
+    rows = await session.exec(
+        select(ContactOfficer)
+        .where(ContactOfficer.application_id == application_id)
+        .order_by(col(ContactOfficer.position))
+    )
+    return list(rows.all())
+
+
 async def load_view(session: AsyncSession, application_id: int) -> ApplicationView:
     """Refused(NOT_FOUND) if there is no such application."""
     application = await session.get(Application, application_id)
@@ -69,13 +81,7 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
         raise Refused(Refusal.NOT_FOUND, thing=Thing.APPLICATION, number=application_id)
     council = await session.get(Council, application.council_id)
     assert council is not None
-    officers = (
-        await session.exec(
-            select(ContactOfficer)
-            .where(ContactOfficer.application_id == application_id)
-            .order_by(col(ContactOfficer.position))
-        )
-    ).all()
+    officers = await contact_officers(session, application_id)
     review_round = await current_round(session, application)
     votes = (
         await session.exec(

@@ -72,13 +72,8 @@ async def add_comment(
     ).scalar_one_or_none()
     if inserted is None:
         return None
-    audit.record(
-        session,
-        at=now,
-        actor=user,
-        action="comment.added",
-        council_id=application.council_id,
-        application_id=application.id,
+    audit.about(session, application, at=now, actor=user).record(
+        "comment.added",
         round=application.current_round,
         ts=ts,
         length=len(text),  # not the text: a comment is personal data, erased on request
@@ -127,14 +122,12 @@ async def _follow(
     application = await session.get(Application, comment.application_id)
     # The length, never the text: a comment is personal data, erased on request.
     detail = {"length": len(text)} if text is not None else {}
-    audit.record(
+    trail = audit.Trail(
         session,
         at=now,
         actor=editor or comment.slack_user_id,
-        action="comment.edited" if text is not None else "comment.deleted",
         council_id=application.council_id if application else None,
         application_id=comment.application_id,
-        ts=ts,
-        **detail,
     )
+    trail.record("comment.edited" if text is not None else "comment.deleted", ts=ts, **detail)
     return comment

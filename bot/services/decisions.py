@@ -120,13 +120,8 @@ async def record_decision(
     application.updated_at = now
     session.add(application)
     await session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor=decided_by,
-        action="decision.recorded",
-        council_id=application.council_id,
-        application_id=application_id,
+    audit.about(session, application, at=now, actor=decided_by).record(
+        "decision.recorded",
         round=application.current_round,
         outcome=str(outcome),
         rationale=rationale,

@@ -85,12 +85,8 @@ async def import_memberships(
             await session.flush()
             terms[council.id].append(membership)
             created += 1
-            audit.record(
-                session,
-                at=now,
-                actor=actor,
-                action="membership.imported",
-                council_id=council.id,
+            audit.about(session, council, at=now, actor=actor).record(
+                "membership.imported",
                 membership_id=membership.id,
                 starts_on=row.starts_on,
                 ends_on=row.ends_on,

@@ -10,7 +10,7 @@ runs this sequence around a Slack call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -25,6 +25,28 @@ DEFAULT_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
+class Key:
+    """A message's key in the ledger, a field for each column of its unique key: what, about
+    which row, which round or offset, to whom."""
+
+    kind: str
+    subject_id: int
+    round: int = 0
+    offset_days: int = 0
+    recipient: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"{self.kind} #{self.subject_id}"]
+        if self.round:
+            parts.append(f"round {self.round}")
+        if self.offset_days:
+            parts.append(f"{self.offset_days} days before")
+        if self.recipient:
+            parts.append(f"for {self.recipient}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
 class Claim:
     """A claim this caller holds: its ledger row, and when an earlier run first handed the
     message to Slack (None: no run did, so Slack cannot have it)."""
@@ -34,53 +56,22 @@ class Claim:
 
 
 async def claim(
-    sessions: SessionFactory,
-    *,
-    kind: str,
-    subject_id: int,
-    offset_days: int,
-    now: datetime,
-    round: int = 0,
-    recipient: str = "",
-    lease: timedelta = DEFAULT_LEASE,
+    sessions: SessionFactory, key: Key, now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> int | None:
     """Claim a reminder; the ledger row id if this caller should send it, else None."""
-    taken = await claim_to_send(
-        sessions,
-        kind=kind,
-        subject_id=subject_id,
-        offset_days=offset_days,
-        now=now,
-        round=round,
-        recipient=recipient,
-        lease=lease,
-    )
+    taken = await claim_to_send(sessions, key, now, lease)
     return taken.id if taken is not None else None
 
 
 async def claim_to_send(
-    sessions: SessionFactory,
-    *,
-    kind: str,
-    subject_id: int,
-    offset_days: int,
-    now: datetime,
-    round: int = 0,
-    recipient: str = "",
-    lease: timedelta = DEFAULT_LEASE,
+    sessions: SessionFactory, key: Key, now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> Claim | None:
     """`claim`, telling a fresh claim from one retaken after its lease (see `Claim`)."""
     async with transaction(sessions) as session:
-        key = {
-            "kind": kind,
-            "subject_id": subject_id,
-            "round": round,
-            "offset_days": offset_days,
-            "recipient": recipient,
-        }
+        columns = asdict(key)
         statement = (
             insert_for(session, ReminderLedger)
-            .values(**key, state=LedgerState.CLAIMED, claimed_at=now, attempts=1)
+            .values(**columns, state=LedgerState.CLAIMED, claimed_at=now, attempts=1)
             .on_conflict_do_nothing()
             .returning(col(ReminderLedger.id))
         )
@@ -91,7 +82,7 @@ async def claim_to_send(
         retaken = await session.exec(
             update(ReminderLedger)
             .where(
-                *(getattr(ReminderLedger, name) == value for name, value in key.items()),
+                *(getattr(ReminderLedger, name) == value for name, value in columns.items()),
                 col(ReminderLedger.state) == LedgerState.CLAIMED,
                 col(ReminderLedger.claimed_at) < now - lease,
             )
@@ -129,28 +120,14 @@ async def mark_sent_in(session: AsyncSession, ledger_id: int, now: datetime) -> 
     )
 
 
-async def record_skipped_in(
-    session: AsyncSession,
-    *,
-    kind: str,
-    subject_id: int,
-    offset_days: int,
-    now: datetime,
-    note: str,
-    round: int = 0,
-    recipient: str = "",
-) -> bool:
+async def record_skipped_in(session: AsyncSession, key: Key, now: datetime, note: str) -> bool:
     """Record, in the caller's transaction (with its audit entry), that a reminder was
     deliberately not sent (e.g. superseded by a more urgent one). True if this call recorded it;
     False if the ledger already had that reminder."""
     inserted = await session.exec(
         insert_for(session, ReminderLedger)
         .values(
-            kind=kind,
-            subject_id=subject_id,
-            round=round,
-            offset_days=offset_days,
-            recipient=recipient,
+            **asdict(key),
             state=LedgerState.SKIPPED,
             claimed_at=now,
             attempts=0,

@@ -39,13 +39,8 @@ async def create_for_approval(
     if renewing is not None:
         renewing.renewed_by_id = membership.id
         session.add(renewing)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="membership.created",
-        council_id=application.council_id,
-        application_id=application.id,
+    audit.about(session, application, at=now, actor=actor).record(
+        "membership.created",
         membership_id=membership.id,
         starts_on=starts,
         ends_on=ends,

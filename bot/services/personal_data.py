@@ -87,16 +87,8 @@ async def erase_lapsed_contacts(
     for application, reason in due:
         _erase_contacts(application, now)
         session.add(application)
-        audit.record(
-            session,
-            at=now,
-            actor="system",
-            action="contacts.erased",
-            council_id=application.council_id,
-            application_id=application.id,
-            reason=reason,
-            retention_months=retention_months,
-        )
+        trail = audit.about(session, application, at=now, actor="system")
+        trail.record("contacts.erased", reason=reason, retention_months=retention_months)
     return ids
 
 
@@ -225,11 +217,8 @@ async def erase_personal_data(
             "staff remove it with /sanctuary group remove"
         )
     if report.erased:
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="personal_data.erased",
+        audit.Trail(session, at=now, actor=actor).record(
+            "personal_data.erased",
             erased=report.erased,
             kept=len(report.kept),
             slack_user=slack_user_id,

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import audit
+from bot.services.rounds import review_round
 from models.tables import (
     Application,
     ApplicationStatus,
@@ -60,31 +61,21 @@ async def mark_posted(
         application.channel = channel
         application.message_ts = ts
         session.add(application)
-    review_round = (
-        await session.exec(
-            select(ReviewRound).where(
-                ReviewRound.application_id == application_id, ReviewRound.number == number
-            )
-        )
-    ).one()
-    review_round.posted_at = now
-    review_round.message_ts = ts
-    review_round.deadline_at = now + timedelta(days=review_days)
-    session.add(review_round)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.posted",
-        council_id=application.council_id,
-        application_id=application_id,
+    posted_round = await review_round(session, application_id, number)
+    assert posted_round is not None
+    posted_round.posted_at = now
+    posted_round.message_ts = ts
+    posted_round.deadline_at = now + timedelta(days=review_days)
+    session.add(posted_round)
+    audit.about(session, application, at=now, actor=actor).record(
+        "application.posted",
         round=number,
         channel=channel,
         ts=ts,
-        deadline=review_round.deadline_at,
+        deadline=posted_round.deadline_at,
     )
     await session.flush()
-    return review_round
+    return posted_round
 
 
 async def pending_decision_announcements(session: AsyncSession) -> list[tuple[int, int]]:

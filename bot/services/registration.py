@@ -23,7 +23,12 @@ from bot.domain.dates import local_date
 from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
 from bot.domain.review import require_open
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view, locked_application
+from bot.services.applications import (
+    ApplicationView,
+    contact_officers,
+    load_view,
+    locked_application,
+)
 from bot.services.rounds import close_current_round
 from models.dialect import insert_for
 from models.tables import (
@@ -105,18 +110,6 @@ async def _latest_membership(session: AsyncSession, council_id: int) -> Membersh
     ).first()
 
 
-async def _officers(session: AsyncSession, application_id: int | None) -> list[ContactOfficer]:
-    return list(
-        (
-            await session.exec(
-                select(ContactOfficer)
-                .where(ContactOfficer.application_id == application_id)
-                .order_by(col(ContactOfficer.position))
-            )
-        ).all()
-    )
-
-
 def _officer_rows(application_id: int, form: ApplicationForm) -> list[ContactOfficer]:
     return [
         ContactOfficer(
@@ -168,13 +161,8 @@ async def register_application(
     assert application.id is not None
     session.add_all(_officer_rows(application.id, form))
     session.add(ReviewRound(application_id=application.id, number=1, opened_at=now))
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.registered",
-        council_id=council.id,
-        application_id=application.id,
+    audit.about(session, application, at=now, actor=actor).record(
+        "application.registered",
         council=council.name,
         code=council.code,
         kind=application.kind,
@@ -229,7 +217,7 @@ async def update_evidence(
     require_staff(actor, staff, Task.EDIT)
     _require_valid(form, now, timezone, with_council=False)
     application, council = await _locked_open(session, application_id)
-    officers = await _officers(session, application_id)
+    officers = await contact_officers(session, application_id)
     changed = form.changes_from(ApplicationForm.of_application(application, officers))
     if not changed and application.status == ApplicationStatus.FURTHER_WORK:
         # A new round restarts the voting: only updated evidence may do that.
@@ -250,14 +238,10 @@ async def update_evidence(
         opened = application.current_round
         session.add(ReviewRound(application_id=application_id, number=opened, opened_at=now))
     session.add(application)
-    audited: dict[str, Any] = {
-        "council_id": council.id,
-        "application_id": application_id,
-        "changed": changed,
-    }
-    audit.record(session, at=now, actor=actor, action="application.updated", **audited)
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record("application.updated", changed=changed)
     if opened is not None:
-        audit.record(session, at=now, actor=actor, action="round.opened", round=opened, **audited)
+        trail.record("round.opened", round=opened, changed=changed)
     await session.flush()
     return EvidenceUpdate(application, council, changed, opened)
 
@@ -278,15 +262,8 @@ async def withdraw(
     application.updated_at = now
     session.add(application)
     await close_current_round(session, application, now)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="application.withdrawn",
-        council_id=council.id,
-        application_id=application_id,
-        reason=reason or None,
-    )
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record("application.withdrawn", reason=reason or None)
     await session.flush()
     return application, council
 
@@ -313,7 +290,7 @@ async def renewal_form(
         else None
     )
     if application is not None:
-        officers = await _officers(session, application.id)
+        officers = await contact_officers(session, application.id)
         form = ApplicationForm.of_application(application, officers)
     else:
         form = ApplicationForm(strategy_url=membership.strategy_url or "")

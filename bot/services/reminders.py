@@ -96,13 +96,11 @@ def record_sent(
     session: AsyncSession, open_round: OpenRound, action: str, now: datetime, **detail: Any
 ) -> None:
     """Audit a reminder as sent (in the transaction that marks it sent in the ledger)."""
-    audit.record(
+    trail = audit.Trail(
         session,
         at=now,
         actor="system",
-        action=action,
         council_id=open_round.council_id,
         application_id=open_round.application_id,
-        round=open_round.round,
-        **detail,
     )
+    trail.record(action, round=open_round.round, **detail)

@@ -146,14 +146,9 @@ async def record_nag_skipped(
 ) -> bool:
     """Record a nag as skipped (a more urgent one is due); False if the ledger already had it."""
     async with transaction(sessions) as session:
-        recorded = await ledger.record_skipped_in(
-            session,
-            kind=NAG_KIND,
-            subject_id=subject.membership_id,
-            offset_days=offset_days,
-            now=now,
-            note=f"superseded by the {superseded_by}-day nag (it was not posted when due)",
-        )
+        key = ledger.Key(NAG_KIND, subject_id=subject.membership_id, offset_days=offset_days)
+        note = f"superseded by the {superseded_by}-day nag (it was not posted when due)"
+        recorded = await ledger.record_skipped_in(session, key, now, note)
         if recorded:
             skipped = "renewal.nag_skipped"
             _audit_nag(session, skipped, subject, offset_days, now, superseded_by=superseded_by)
@@ -168,13 +163,8 @@ def _audit_nag(
     now: datetime,
     **detail: Any,
 ) -> None:
-    audit.record(
-        session,
-        at=now,
-        actor="system",
-        action=action,
-        council_id=subject.membership.council_id,
-        application_id=subject.membership.application_id,
+    audit.about(session, subject.membership, at=now, actor="system").record(
+        action,
         membership_id=subject.membership_id,
         offset_days=offset_days,
         ends_on=subject.membership.ends_on,

@@ -76,11 +76,8 @@ async def add_member(
     session.add(member)
     await session.flush()
     if change is not RosterChange.UNCHANGED:
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="member.added",
+        audit.Trail(session, at=now, actor=actor).record(
+            "member.added",
             member=user_id,
             constituency=constituency,
             previous_constituency=previous,
@@ -104,14 +101,8 @@ async def remove_member(
     member.active = False
     member.removed_at = now
     session.add(member)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="member.removed",
-        member=user_id,
-        constituency=member.constituency,
-    )
+    trail = audit.Trail(session, at=now, actor=actor)
+    trail.record("member.removed", member=user_id, constituency=member.constituency)
     return member
 
 

@@ -1,4 +1,4 @@
-"""The application's current review round and its decision: the two queries every rule needs."""
+"""An application's review rounds: one by number, the current one, and the decision on it."""
 
 from __future__ import annotations
 
@@ -10,15 +10,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.tables import Application, Decision, ReviewRound
 
 
-async def current_round(session: AsyncSession, application: Application) -> ReviewRound | None:
-    return (
-        await session.exec(
-            select(ReviewRound).where(
-                ReviewRound.application_id == application.id,
-                ReviewRound.number == application.current_round,
-            )
+async def review_round(
+    session: AsyncSession, application_id: int | None, number: int
+) -> ReviewRound | None:
+    """The application's round `number`."""
+    rows = await session.exec(
+        select(ReviewRound).where(
+            ReviewRound.application_id == application_id, ReviewRound.number == number
         )
-    ).first()
+    )
+    return rows.first()
+
+
+async def current_round(session: AsyncSession, application: Application) -> ReviewRound | None:
+    return await review_round(session, application.id, application.current_round)
 
 
 async def current_decision(session: AsyncSession, application: Application) -> Decision | None:

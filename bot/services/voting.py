@@ -144,16 +144,8 @@ async def declare_conflict(
     session.add(
         Conflict(application_id=application_id, member_id=member.id, reason=reason, declared_at=now)
     )
-    audit.record(
-        session,
-        at=now,
-        actor=member_user_id,
-        action="conflict.declared",
-        council_id=application.council_id,
-        application_id=application_id,
-        reason=reason,
-        constituency=member.constituency,
-    )
+    trail = audit.about(session, application, at=now, actor=member_user_id)
+    trail.record("conflict.declared", reason=reason, constituency=member.constituency)
     withdrawn = None
     if await current_decision(session, application) is None:  # else the votes are final
         withdrawn = await _withdraw_vote(session, application, member, now)
@@ -197,29 +189,19 @@ def _keep_change(
             application_id=application.id, round=round, member_id=member.id, choice=choice, at=now
         )
     )
-    detail: dict[str, str | None]
+    trail = audit.about(session, application, at=now, actor=member.slack_user_id)
     if choice is None:
-        action, detail = (
-            "vote.withdrawn",
-            {"previous": str(previous), "because": "conflict declared"},
+        trail.record(
+            "vote.withdrawn", round=round, previous=str(previous), because="conflict declared"
         )
     else:
-        action = "vote.changed" if previous is not None else "vote.cast"
-        detail = {
-            "choice": str(choice),
-            "previous": str(previous) if previous is not None else None,
-            "constituency": member.constituency,
-        }
-    audit.record(
-        session,
-        at=now,
-        actor=member.slack_user_id,
-        action=action,
-        council_id=application.council_id,
-        application_id=application.id,
-        round=round,
-        **detail,
-    )
+        trail.record(
+            "vote.changed" if previous is not None else "vote.cast",
+            round=round,
+            choice=str(choice),
+            previous=str(previous) if previous is not None else None,
+            constituency=member.constituency,
+        )
 
 
 async def recusals(session: AsyncSession, application_id: int) -> list[tuple[Member, Conflict]]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import applications, renewals, review
+from handlers.actions import applications, review
 
 
 def register(app: AsyncApp) -> None:
     applications.register(app)
     review.register(app)
-    renewals.register(app)

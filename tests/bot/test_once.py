@@ -48,7 +48,7 @@ async def test_a_message_is_sent_once_and_recorded_with_the_ledger(
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn
 ) -> None:
     async def record(session: AsyncSession, sent: Sent) -> None:
-        audit.record(session, at=sent.at, actor="system", action="test.sent", ts=sent.ts)
+        audit.Trail(session, at=sent.at, actor="system").record("test.sent", ts=sent.ts)
 
     first = await post_once(deps, client, KEY, HELLO, record)
     again = await post_once(deps, client, KEY, HELLO, record)

@@ -38,15 +38,9 @@ async def _sheffield_story(sessions: SessionFactory, clock: FixedClock) -> None:
         c, a = app.council_id, app.id
 
         def log(minutes: int, actor: str, action: str, **detail: object) -> None:
-            audit.record(
-                session,
-                at=t + timedelta(minutes=minutes),
-                actor=actor,
-                action=action,
-                council_id=c,
-                application_id=a,
-                **detail,
-            )
+            at = t + timedelta(minutes=minutes)
+            trail = audit.Trail(session, at=at, actor=actor, council_id=c, application_id=a)
+            trail.record(action, **detail)
 
         log(0, STAFF, "application.registered", kind="new")
         log(1, "system", "application.posted", round=1)
@@ -63,7 +57,7 @@ async def _sheffield_story(sessions: SessionFactory, clock: FixedClock) -> None:
             ends_on="2029-04-01",
         )
         log(60 * 24 * 365 * 2, "system", "renewal.nag_sent", offset_days=90)
-        audit.record(session, at=t, actor=STAFF, action="member.added", council_id=other.id)
+        audit.about(session, other, at=t, actor=STAFF).record("member.added")
 
 
 async def _reply(standin: SlackStandIn) -> tuple[str, dict[str, object]]:

@@ -137,7 +137,7 @@ async def test_a_claim_never_marked_sent_is_posted_once_after_the_lease(
     # Another process claimed the nag, then died before posting it.
     assert term.id is not None
     assert await ledger.claim(
-        deps.sessions, kind=NAG_KIND, subject_id=term.id, offset_days=90, now=crashed_at
+        deps.sessions, ledger.Key(NAG_KIND, subject_id=term.id, offset_days=90), now=crashed_at
     )
 
     within_lease = await post_renewal_nags(deps, client, now=crashed_at + timedelta(minutes=5))
