@@ -140,11 +140,14 @@ def wall_clock() -> datetime:
 class Inbound:
     """This process's entrance for Slack's requests (HTTP and Socket Mode alike)."""
 
-    def __init__(self, app: AsyncApp, deps: Deps, life: InstanceLife) -> None:
+    def __init__(
+        self, app: AsyncApp, deps: Deps, life: InstanceLife, store: inbox.InboxStore
+    ) -> None:
         self.app = app
         self.deps = deps
         self.life = life
-        self.writer = inbox.InboxWriter(deps.sessions)
+        self.store = store
+        self.writer = inbox.InboxWriter(store.sessions)
         self._large_bodies = asyncio.Semaphore(1)
         runner = app.listener_runner
         runner.listener_start_handler = _ListenerStarted()
@@ -277,7 +280,7 @@ class Inbound:
 
     async def redeliver_unhandled(self) -> int:
         """Handle again what a dead instance left unhandled (each request by one taker)."""
-        sessions = self.deps.sessions
+        sessions = self.store.sessions
         taken = await inbox.take_unhandled(
             sessions, now=wall_clock(), instance=self.life.number, is_alive=self.life.is_alive
         )

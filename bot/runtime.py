@@ -20,6 +20,7 @@ from bot.domain.config import Settings
 from bot.inbound import DurableSocketModeHandler, Inbound
 from bot.sending.context import Deps
 from bot.server import build_web_app
+from bot.services.inbox import open_store
 from models.db import make_engine, make_session_factory
 from models.locks import InstanceLife
 from models.migrate import upgrade
@@ -82,6 +83,7 @@ class Runtime:
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
         await self.inbound.life.stop()
+        await self.inbound.store.close()
         await self.engine.dispose()
 
 
@@ -96,9 +98,9 @@ async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     life = InstanceLife(engine)
     await life.start()
     bolt = build_app(deps, client)
-    return Runtime(
-        deps=deps, engine=engine, bolt=bolt, client=client, inbound=Inbound(bolt, deps, life)
-    )
+    store = await open_store(engine, deps.sessions)
+    inbound = Inbound(bolt, deps, life, store)
+    return Runtime(deps=deps, engine=engine, bolt=bolt, client=client, inbound=inbound)
 
 
 async def start_http(

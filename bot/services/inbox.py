@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, delete, select
 
-from models.db import SessionFactory, transaction
+from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.dialect import insert_for
 from models.tables import InboundRequest
 
@@ -29,6 +30,40 @@ from models.tables import InboundRequest
 REMEMBER_SIGNATURES = timedelta(minutes=10)
 # Handling a stored request is given up after this many tries (each one after a crash).
 MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class InboxStore:
+    """Where the inbox is kept, and its own engine when it has one (to dispose of)."""
+
+    sessions: SessionFactory
+    engine: AsyncEngine | None = None
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+async def open_store(main: AsyncEngine, sessions: SessionFactory) -> InboxStore:
+    """The inbox's store: on PostgreSQL the database itself (table `inbound_request`); on a
+    SQLite file, a file of its own beside it (`<file>-inbox`, same table), with a connection of
+    its own.
+
+    Storing a request comes before every acknowledgement. SQLite has one writer per file, and
+    the bot's file has one connection that every read and write queues for (models/db.py), so
+    in the same file each acknowledgement would wait behind whatever the listeners before it
+    were still doing. The inbox holds only requests of the last minutes: keeping it apart costs
+    nothing worth keeping.
+    """
+    url = main.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return InboxStore(sessions)
+    engine = make_engine(url.set(database=f"{url.database}-inbox").render_as_string(False))
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: InboundRequest.__table__.create(sync, checkfirst=True)  # type: ignore[attr-defined]
+        )
+    return InboxStore(make_session_factory(engine), engine)
 
 
 @dataclass(frozen=True)

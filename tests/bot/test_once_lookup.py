@@ -157,18 +157,7 @@ async def test_a_claim_retaken_before_anything_was_handed_to_slack_is_sent_witho
     deps: Deps, client: AsyncWebClient, standin: SlackStandIn, clock: FixedClock
 ) -> None:
     # The process died between the claim and the send: the ledger says nothing was handed over.
-    assert (
-        await ledger.claim(
-            deps.sessions,
-            kind=KEY.kind,
-            subject_id=7,
-            round=2,
-            offset_days=3,
-            recipient=KEY.recipient,
-            now=START,
-        )
-        is not None
-    )
+    assert await ledger.claim(deps.sessions, KEY, now=START) is not None
     clock.advance(ledger.DEFAULT_LEASE + timedelta(minutes=1))
     sent = await post_once(deps, client, KEY, HELLO)
     assert sent.ok and not sent.adopted

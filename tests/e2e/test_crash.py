@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.blocks.application import build_application_message
@@ -28,6 +29,7 @@ from bot.domain import ids
 from bot.domain.constituencies import CONSTITUENCIES
 from bot.sending.context import Deps
 from bot.services.applications import load_view
+from bot.services.inbox import InboxStore, open_store
 from bot.standin import (
     APP_TOKEN,
     CHANNEL_ID,
@@ -127,11 +129,12 @@ class Scene:
     standin: SlackStandIn
     bot: BotProcess
     applications: list[tuple[int, str]]  # (id, post ts)
+    inbox: InboxStore  # where the bot keeps the requests it acknowledged
 
 
 @pytest.fixture
 async def scene(
-    deps: Deps, engine: object, standin: SlackStandIn, database_url: str, tmp_path: Path
+    deps: Deps, engine: AsyncEngine, standin: SlackStandIn, database_url: str, tmp_path: Path
 ) -> AsyncIterator[Scene]:
     now = datetime.now(UTC)
     await add_roster(deps, standin, MEMBERS)
@@ -144,10 +147,12 @@ async def scene(
     ]
     bot = BotProcess(database_url, standin, tmp_path)
     await bot.start()
+    store = await open_store(engine, deps.sessions)
     try:
-        yield Scene(deps, standin, bot, applications)
+        yield Scene(deps, standin, bot, applications, store)
     finally:
         await bot.stop()
+        await store.close()
 
 
 def _ok(reply: object) -> bool:
@@ -202,7 +207,7 @@ async def _posts_match_the_database(scene: Scene) -> bool | None:
 
 
 async def _nothing_left_unhandled(scene: Scene) -> bool | None:
-    async with scene.deps.sessions() as session:
+    async with scene.inbox.sessions() as session:
         left = (
             await session.exec(
                 select(InboundRequest.id).where(
