@@ -59,6 +59,8 @@ MAX_BODY_BYTES = {
 # pause after each that turns out not to be Slack's.
 SMALL_BODY_BYTES = 64 * 1024
 LARGE_REFUSAL_PAUSE_SECONDS = 0.1
+# Requests whose acknowledgement is always empty: answered 200 as soon as they are stored.
+ACKED_WHEN_STORED = frozenset({"block_actions", "event_callback"})
 # Requests that change nothing: not stored, not remembered (a replay of them is harmless).
 READ_ONLY_TYPES = frozenset({"url_verification", "block_suggestion", "app_home_opened"})
 
@@ -148,6 +150,7 @@ class Inbound:
         self.life = life
         self.store = store
         self.writer = inbox.InboxWriter(store.sessions)
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._large_bodies = asyncio.Semaphore(1)
         runner = app.listener_runner
         runner.listener_start_handler = _ListenerStarted()
@@ -252,12 +255,38 @@ class Inbound:
                     return BoltResponse(status=200, body="")
                 if request_id is None:
                     return Refusal(401, "replayed request (its signature was used already)")
+        if request_id is not None and request.body.get("type") in ACKED_WHEN_STORED:
+            # Stored, so Slack may have its 200 now: the listener's own ack() would add
+            # nothing, and waiting for it would make each click wait for the work of the
+            # clicks before it on a busy process.
+            task = asyncio.get_running_loop().create_task(
+                self._dispatch_quietly(request, request_id)
+            )
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+            return BoltResponse(status=200, body="")
         try:
             return await self._dispatch(request, request_id)
         except _UNREADABLE as error:  # a forged shape Bolt's routing trips over
             if request_id is not None:
                 await self.mark_handled(request_id)
             return Refusal(400, f"malformed payload ({type(error).__name__})")
+
+    async def _dispatch_quietly(self, request: AsyncBoltRequest, request_id: int) -> None:
+        try:
+            await self._dispatch(request, request_id)
+        except _UNREADABLE as error:  # a forged shape Bolt's routing trips over
+            log.info("Dropped a malformed request: %s", type(error).__name__)
+            await self.mark_handled(request_id)
+
+    async def drain(self, grace: float) -> bool:
+        """Wait (at most `grace` seconds) for the requests acknowledged as soon as stored to
+        reach their listeners; True if they all did. (Those that do not are handled again
+        by the next instance to start, from the inbox.)"""
+        if not self._in_flight:
+            return True
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
+        return not pending
 
     async def _dispatch(self, request: AsyncBoltRequest, request_id: int | None) -> BoltResponse:
         """Hand a request to Bolt; when no listener takes it, it is handled at once."""

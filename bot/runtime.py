@@ -76,6 +76,8 @@ class Runtime:
         self._stopped = True
         if self.runner is not None:
             await self.runner.cleanup()  # no new requests; those under way are answered
+        if not await self.inbound.drain(LISTENER_GRACE_SECONDS):
+            log.warning("Some acknowledged requests had not reached their listener at shutdown")
         if not await finish_listeners():
             log.warning("Some Slack actions were still being handled at shutdown")
         if self.scheduler is not None and not await stop_scheduler(
