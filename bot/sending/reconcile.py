@@ -63,8 +63,8 @@ async def refresh_posts_and_homes(deps: Deps, client: AsyncWebClient) -> Refresh
         except SLACK_FAILURES as error:
             log.warning("Could not re-render #%s: %s", application_id, error_code(error))
             done.failed.append(application_id)
-    homes = deps.homes_shown.take(everyone=[*members, *sorted(deps.settings.staff)])
+    homes = deps.home_tabs.to_reconcile(everyone=[*members, *sorted(deps.settings.staff)])
     await refresh_homes(deps, client, homes)
-    deps.homes_shown.discard(homes)
+    deps.home_tabs.reconciled(homes)
     done.homes = len(homes)
     return done
