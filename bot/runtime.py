@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -102,7 +103,19 @@ async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     bolt = build_app(deps, client)
     store = await open_store(engine, deps.sessions)
     inbound = Inbound(bolt, deps, life, store)
-    return Runtime(deps=deps, engine=engine, bolt=bolt, client=client, inbound=inbound)
+    runtime = Runtime(deps=deps, engine=engine, bolt=bolt, client=client, inbound=inbound)
+    settle_the_heap()
+    return runtime
+
+
+def settle_the_heap() -> None:
+    """Move everything made while starting (modules, the app, the council list) out of the
+    garbage collector's sight: it lives as long as the process, yet every full collection
+    would walk it again. Such a collection, in the middle of a burst of clicks, held up every
+    acknowledgement by about 100 ms (bench/latency.py: 25-clicker ack p99 105-149 ms against
+    28-32 ms frozen)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def start_http(
