@@ -9,7 +9,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bench import coalescing, flat, latency, memory
+from bench import coalescing, flat, flood, latency, memory
 from bench.common import parser
 
 
@@ -22,6 +22,7 @@ async def main_async(argv: Sequence[str] | None = None) -> bool:
         (coalescing, ["--bursts", "4"]),
         (flat, ["--repeats", "15"]),
         (memory, ["--small", "100", "--big", "10000"]),
+        (flood, ["--clicks", "60"]),
     ):
         ok &= await module.main_async([*url, *extra])
         print(flush=True)

@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_app, make_client
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.config import Settings
+from bot.inbound import DurableSocketModeHandler, Inbound
 from bot.sending.context import Deps
 from bot.server import build_web_app
+from bot.services.inbox import open_store
 from models.db import make_engine, make_session_factory
+from models.locks import InstanceLife
 from models.migrate import upgrade
 from scheduler import RunningJobs, build_scheduler, stop_scheduler
 
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 BOLT_LISTENER_TASK = "run_ack_function_asynchronously"
 # How long shutdown waits for acknowledged work (a vote being recorded, a post being updated).
 LISTENER_GRACE_SECONDS = 10.0
+# How often stored requests that nobody finished are looked for.
+REDELIVERY_EVERY_SECONDS = 15
 
 
 async def finish_listeners(grace: float = LISTENER_GRACE_SECONDS) -> bool:
@@ -58,6 +64,7 @@ class Runtime:
     engine: AsyncEngine
     bolt: AsyncApp
     client: AsyncWebClient
+    inbound: Inbound
     scheduler: AsyncIOScheduler | None = None
     runner: web.AppRunner | None = None
     url: str | None = None
@@ -70,12 +77,16 @@ class Runtime:
         self._stopped = True
         if self.runner is not None:
             await self.runner.cleanup()  # no new requests; those under way are answered
+        if not await self.inbound.drain(LISTENER_GRACE_SECONDS):
+            log.warning("Some acknowledged requests had not reached their listener at shutdown")
         if not await finish_listeners():
             log.warning("Some Slack actions were still being handled at shutdown")
         if self.scheduler is not None and not await stop_scheduler(
             self.scheduler, self.running_jobs
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
+        await self.inbound.life.stop()
+        await self.inbound.store.close()
         await self.engine.dispose()
 
 
@@ -87,7 +98,12 @@ async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings=settings, sessions=make_session_factory(engine), clock=clock or SystemClock()
     )
     client = make_client(deps)
-    runtime = Runtime(deps=deps, engine=engine, bolt=build_app(deps, client), client=client)
+    life = InstanceLife(engine)
+    await life.start()
+    bolt = build_app(deps, client)
+    store = await open_store(engine, deps.sessions)
+    inbound = Inbound(bolt, deps, life, store)
+    runtime = Runtime(deps=deps, engine=engine, bolt=bolt, client=client, inbound=inbound)
     settle_the_heap()
     return runtime
 
@@ -112,7 +128,7 @@ async def start_http(
 ) -> Runtime:
     """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
     runtime = await prepare(settings, clock)
-    runner = web.AppRunner(build_web_app(runtime.bolt, runtime.deps), access_log=None)
+    runner = web.AppRunner(build_web_app(runtime.inbound), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port if port is None else port)
     await site.start()
@@ -120,9 +136,32 @@ async def start_http(
     bound_port = runner.addresses[0][1]
     runtime.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound_port}"
     if with_scheduler:
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
-        runtime.scheduler.start()
+        start_jobs(runtime)
     return runtime
+
+
+def start_jobs(runtime: Runtime) -> None:
+    """The scan jobs, and handling again the requests a crash interrupted (bot/inbound.py)."""
+    scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
+
+    async def redeliver(deps: Deps, client: AsyncWebClient) -> int:
+        return await runtime.inbound.redeliver_unhandled()
+
+    scheduler.add_job(
+        runtime.running_jobs.tracked(redeliver),
+        trigger="interval",
+        seconds=REDELIVERY_EVERY_SECONDS,
+        id="handle-interrupted-requests",
+        name="Handle again the requests from Slack that a crash interrupted",
+        args=(runtime.deps, runtime.client),
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=REDELIVERY_EVERY_SECONDS * 10,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    runtime.scheduler = scheduler
 
 
 async def run_forever(settings: Settings) -> None:
@@ -132,12 +171,9 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
         runtime = await prepare(settings)
-        runtime.scheduler = build_scheduler(runtime.deps, runtime.client, runtime.running_jobs)
-        runtime.scheduler.start()
-        handler = AsyncSocketModeHandler(runtime.bolt, settings.app_token)
+        start_jobs(runtime)
+        handler = DurableSocketModeHandler(runtime.inbound, settings.app_token or "")
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Connected to Slack in Socket Mode")
         try:

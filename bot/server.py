@@ -9,30 +9,40 @@ from datetime import date
 from typing import Protocol
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from sqlmodel import select
 
 from bot.blocks.register_page import render_html, render_json
 from bot.domain.dates import local_date
+from bot.inbound import MAX_BODY_BYTES, Inbound, Refusal
 from bot.sending.context import Deps
 from bot.services.register import RegisterEntry, current_members
 
 log = logging.getLogger(__name__)
 
+
 DEPS_KEY = web.AppKey("deps", Deps)
-BOLT_KEY = web.AppKey("bolt", AsyncApp)
+INBOUND_KEY = web.AppKey("inbound", Inbound)
 
 
 async def slack_events(request: web.Request) -> web.Response:
-    try:
-        # Bolt parses the body (and reads fields of it) before checking its signature.
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await request.app[BOLT_KEY].async_dispatch(bolt_request)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        log.warning("Refused a malformed request to /slack/events: %r", error)
-        return web.json_response({"error": "invalid_payload"}, status=400)
-    return await to_aiohttp_response(bolt_response)
+    """Slack's requests: signature first (over the raw bytes), then stored, then Bolt."""
+    inbound = request.app[INBOUND_KEY]
+    raw = await inbound.read_signed(request)
+    if isinstance(raw, Refusal):
+        return _refused(raw)
+    outcome = await inbound.receive(raw=raw, headers=request.headers, query=request.query_string)
+    if isinstance(outcome, Refusal):
+        return _refused(outcome)
+    return await to_aiohttp_response(outcome)
+
+
+def _refused(refusal: Refusal) -> web.Response:
+    log.info("Refused a request to /slack/events: %s", refusal.reason)
+    response = web.json_response({"error": "refused"}, status=refusal.status)
+    # Whatever the caller still sends on this connection is not read: it has to connect anew.
+    response.force_close()
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -40,8 +50,9 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         async with deps.sessions() as session:
             await session.exec(select(1))
-    except Exception as error:  # any database failure means "not healthy", with the reason
-        return web.json_response({"ok": False, "database": str(error)[:200]}, status=503)
+    except Exception as error:  # any database failure means "not healthy"; no details leak
+        log.warning("Health check: the database is unavailable (%s)", type(error).__name__)
+        return web.json_response({"ok": False, "database": "unavailable"}, status=503)
     unreachable = deps.slack_health.unreachable
     if unreachable is not None:
         # Slack refuses the bot's token (invalid_auth, account_inactive): only the error code.
@@ -82,10 +93,11 @@ async def network_json(request: web.Request) -> web.Response:
     return await _register(request, render_json, "application/json", headers)
 
 
-def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
-    web_app[BOLT_KEY] = bolt
-    web_app[DEPS_KEY] = deps
+def build_web_app(inbound: Inbound) -> web.Application:
+    """The HTTP server: Slack's requests go to `inbound`, the rest reads the database."""
+    web_app = web.Application(client_max_size=max(MAX_BODY_BYTES.values()))
+    web_app[INBOUND_KEY] = inbound
+    web_app[DEPS_KEY] = inbound.deps
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/network", network_page)

@@ -264,6 +264,9 @@ class ReminderLedger(SQLModel, table=True):
     recipient: str = Field(default="", max_length=32)
     state: str = Field(max_length=10, default=LedgerState.CLAIMED)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
+    # When the message was first handed to Slack (by the clock Slack's timestamps follow); kept
+    # when the claim is retaken. NULL: never handed over, so there is nothing to look for.
+    first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=1)
     note: str | None = Field(default=None, max_length=500)
@@ -276,6 +279,29 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InboundRequest(SQLModel, table=True):
+    """A signed request from Slack that may change something (DESIGN.md, "Guarantees").
+
+    Written before Slack is answered, so that what Slack was told was received survives a
+    crash: a request whose listener never finished is handled again after a restart. Its
+    signature is kept for Slack's five-minute window, so that a replay of it is refused.
+    """
+
+    __tablename__ = "inbound_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    signature: str = Field(max_length=100, unique=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    content_type: str = Field(max_length=100)
+    # The raw body until the listener has finished; then cleared (it holds people's words).
+    body: str | None = Field(default=None, sa_type=Text)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The running instance handling it (models/locks.py InstanceLife), since when, how often.
+    instance: int = 0
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
 
 
 class AuditEntry(SQLModel, table=True):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sending.context import Deps
+from bot.sending.reconcile import refresh_posts_and_homes
 from scheduler.housekeeping import forget_old_event_ids
 from scheduler.personal_data import erase_lapsed_contacts
 from scheduler.posting import post_pending_applications
@@ -33,10 +34,19 @@ class Job:
 # Each job's id is its function's name, and its description a sentence starting with that verb.
 JOBS: list[Job] = [
     Job(
+        id="refresh-posts-and-homes",
+        run=refresh_posts_and_homes,
+        every_seconds=15 * 60,
+        description="Refresh every open application's post, and the Home tabs that may be out "
+        "of date, from the database (at start: after a crash, Slack may show less than it holds).",
+        run_at_start=True,
+    ),
+    Job(
         id="post-pending-applications",
         run=post_pending_applications,
         every_seconds=60,
         description="Post the applications, new rounds and decisions that Slack refused earlier.",
+        run_at_start=True,
     ),
     Job(
         id="post-renewal-nags",

@@ -148,8 +148,9 @@ PEOPLE = {
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as slack:
+async def standin(clock: FixedClock) -> AsyncIterator[SlackStandIn]:
+    """Slack, holding the scopes manifest.yml asks for; its message ts follow the bot's clock."""
+    async with SlackStandIn(clock=clock) as slack:
         for user_id, name in PEOPLE.items():
             slack.add_user(user_id, name)
         yield slack

@@ -30,6 +30,8 @@ EXPECTED_BOT_SCOPES = {
     "users:read",
     "channels:history",
     "groups:history",
+    "im:history",
+    "im:write",
 }
 
 # Slack delivers these bot events only when the app holds the matching scope.
@@ -257,7 +259,7 @@ def _non_http_events_url(m: dict[str, Any]) -> None:
         (_command_without_slash, "features/slash_commands/0/command"),
         (_unknown_setting, "settings"),
         (_interactivity_without_is_enabled, "settings/interactivity"),
-        (_scope_not_a_string, "oauth_config/scopes/bot/5"),
+        (_scope_not_a_string, "oauth_config/scopes/bot/7"),
         (_non_http_events_url, "settings/event_subscriptions/request_url"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,

@@ -24,7 +24,8 @@ async def play(*, verbose: bool = False) -> int:
     signing_secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="sanctuary-demo-") as folder:
         database = Path(folder) / "demo.db"
-        async with SlackStandIn() as slack:
+        clock = FixedClock(Story.start_time())
+        async with SlackStandIn(clock=clock) as slack:
             for user_id, (name, _) in CAST.items():
                 slack.add_user(user_id, name)
             settings = load_settings(
@@ -37,7 +38,6 @@ async def play(*, verbose: bool = False) -> int:
                     "SLACK_API_URL": slack.api_url,
                 }
             )
-            clock = FixedClock(Story.start_time())
             runtime = await start_http(
                 settings, clock=clock, host="127.0.0.1", port=0, with_scheduler=False
             )

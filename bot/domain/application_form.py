@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain import councils
-from bot.domain.dates import day
+from bot.domain.dates import day, out_of_range
 from bot.domain.terms import TERM_YEARS, years_later
 from models.tables import Application, ContactOfficer, StrategyKind
 
@@ -200,6 +200,12 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         elif not is_email(value):
             errors.setdefault(name, "This does not look like an email address (name@example.org).")
 
+    for name in sorted(_DATE_FIELDS):
+        value = getattr(form, name)
+        problem = out_of_range(value) if value is not None else None
+        if problem is not None:
+            errors[name] = problem
+
     for name, limit in LIMITS.items():
         value = getattr(form, name)
         if len(value) > limit:
@@ -243,7 +249,11 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         errors.setdefault("strategy_start", "Pick the date the strategy starts.")
     if form.strategy_end is None:
         errors.setdefault("strategy_end", "Pick the date the strategy ends.")
-    if form.strategy_start is not None and form.strategy_end is not None:
+    if (
+        form.strategy_start is not None
+        and form.strategy_end is not None
+        and not {"strategy_start", "strategy_end"} & errors.keys()
+    ):
         earliest_end = years_later(form.strategy_start, TERM_YEARS)
         if form.strategy_end < earliest_end:
             errors.setdefault(

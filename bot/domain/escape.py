@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Half of a UTF-16 surrogate pair: JSON can carry one ("\ud800"), UTF-8 cannot store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
 def clean(text: str) -> str:
-    """Typed text without control characters (tabs and line breaks kept): NUL cannot be
-    stored in PostgreSQL text, and the others only ever garble what people read."""
-    return _CONTROL.sub("", text)
+    """Typed text as it can be stored and shown: without control characters (tabs and line
+    breaks kept; NUL cannot be stored in PostgreSQL text, the others only garble what people
+    read), and with a lone half of a surrogate pair replaced by U+FFFD (neither SQLite nor
+    PostgreSQL can store it, so the whole text would be lost)."""
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def mrkdwn(text: str) -> str:

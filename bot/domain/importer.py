@@ -24,6 +24,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from bot.domain import councils
+from bot.domain.dates import EARLIEST_DAY, LATEST_DAY
 from bot.domain.terms import TERM_YEARS, years_later
 
 REQUIRED = ("council", "member_since")
@@ -226,6 +227,12 @@ def _date(
         value = parse_date(raw)
     except ValueError as error:
         problems.append(f"{column}: {error}")
+        return None
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        problems.append(
+            f"{column} {value.isoformat()} is not a date between {EARLIEST_DAY.year} and "
+            f"{LATEST_DAY.year}"
+        )
         return None
     if not_after is not None and value > not_after:
         problems.append(f"{column} {value.isoformat()} is in the future")

@@ -40,6 +40,7 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
     except SLACK_FAILURES as error:
         log.warning("Could not publish the Home tab of %s: %s", user_id, error_code(error))
         return False
+    deps.home_tabs.published(user_id)
     return True
 
 
@@ -49,6 +50,7 @@ async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[s
     Coalesced per person (bot/coalesce.py): a burst of changes costs few `views.publish` calls,
     and the last one shows the final state.
     """
+    await deps.home_tabs.wait_for_quiet()
     for user_id in dict.fromkeys(user_ids):
 
         async def send(user_id: str = user_id) -> bool:

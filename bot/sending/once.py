@@ -5,17 +5,22 @@ Every such message has a key in the reminder ledger (bot/services/ledger.py), an
 1. claim the key (an INSERT under a unique key, committed), so one run in one instance goes on;
 2. render the message after the claim, from the database as it is now, or learn that it is no
    longer needed (the claim is given back);
-3. send it;
-4. if Slack failed, give the claim back only if Slack surely did not send it (its own refusal,
+3. if an earlier run handed this message to Slack (a claim retaken after its lease), look for
+   it where it would be, by the key it carries in its message metadata, and if it is there,
+   adopt it (its ts becomes the message's) instead of sending it again;
+4. otherwise note in the ledger that it is handed to Slack now (the first time), and send it
+   with its key as metadata;
+5. if Slack failed, give the claim back only if Slack surely did not send it (its own refusal,
    `surely_not_sent`); after a time-out or a gateway error the message may have gone through,
-   so the claim is kept until its lease runs out and a later scan retries;
-5. if Slack took it, mark the key sent and record what the sender needs (an audit entry, where
+   so the claim is kept until its lease runs out and a later scan retries (and looks first);
+6. if Slack took it, mark the key sent and record what the sender needs (an audit entry, where
    the message is) in one transaction.
 
 `post_once` does this for `chat.postMessage`: a channel post, a reply in a thread or a direct
-message, told apart by its `Message`. `update_once` does it for an idempotent re-render with
-`chat.update`. Because only this module sends these messages, it is where message metadata and a
-look-up before a resend belong.
+message, told apart by its `Message`; each is looked for where it would be:
+`conversations.history` of the channel, `conversations.replies` of the thread's parent, or the
+history of the bot's DM with the person (opened with `conversations.open`). `update_once` does
+it for an idempotent re-render with `chat.update`, which needs no look-up.
 
 A conversation that refused permanently is tried at most hourly by this process
 (bot/sending/slack_health.py), and each member of staff is told at most once a day, through
@@ -26,8 +31,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -44,6 +49,7 @@ from bot.sending.slack_errors import (
     error_code,
     explain,
     explain_code,
+    is_transient,
     surely_not_sent,
 )
 from bot.services import ledger
@@ -53,6 +59,32 @@ from models.db import transaction
 log = logging.getLogger(__name__)
 
 STAFF_NOTICE = "staff_notice"
+
+# The `event_type` of the metadata every message sent exactly once carries.
+METADATA_EVENT_TYPE = "sanctuary_once"
+# Looked for from this long before the first attempt: Slack's clock and ours may differ a little.
+CLOCK_SKEW = timedelta(minutes=5)
+# Messages a page when looking through a conversation.
+LOOKUP_PAGE = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def metadata_of(key: Key) -> dict[str, Any]:
+    """The message metadata that carries `key` in Slack (`chat.postMessage`'s)."""
+    return {"event_type": METADATA_EVENT_TYPE, "event_payload": asdict(key)}
+
+
+def carries(message: dict[str, Any], key: Key) -> bool:
+    """Whether a message as Slack lists it (with its metadata) carries `key`."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict):
+        return False
+    wanted = asdict(key)
+    # Compared as text: a number may come back from Slack as a string.
+    return {k: str(v) for k, v in payload.items()} == {k: str(v) for k, v in wanted.items()}
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,7 @@ class Delivery:
     error_code: str | None = None
     advice: str | None = None  # explain(error), for people, when held back or failed
     claim_released: bool = False  # failed and given back: the next run retries it at once
+    adopted: bool = False  # sent by an earlier run whose answer never came; found in Slack
 
     @property
     def ok(self) -> bool:
@@ -138,36 +171,108 @@ async def post_once(
     themselves, so that a notice that fails does not notify about itself.
     """
     now = now or deps.clock.now()
-    claim = await ledger.claim(deps.sessions, key, now)
+    claim = await ledger.claim_to_send(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
         message = render if isinstance(render, Message) else await render()
     except Exception:
-        await ledger.release(deps.sessions, claim)  # nothing was sent
+        await ledger.release(deps.sessions, claim.id)  # nothing was sent
         raise
     if message is None:
-        await ledger.release(deps.sessions, claim)
+        await ledger.release(deps.sessions, claim.id)
         return Delivery(Status.NOT_NEEDED)
     refusal = deps.slack_health.held_back(message.channel, now)
     if refusal is not None:
-        await ledger.release(deps.sessions, claim)
+        await ledger.release(deps.sessions, claim.id)
         return Delivery(
             Status.HELD_BACK, error_code=refusal.code, advice=explain_code(refusal.code)
         )
+    if claim.first_attempt_at is None:
+        await ledger.mark_attempted(deps.sessions, claim.id, deps.clock.now())
+    else:
+        try:
+            found = await find_in_slack(client, key, message, since=claim.first_attempt_at)
+        except SLACK_FAILURES as error:
+            if is_transient(error):
+                # Not knowing, sending could repeat it: the claim waits out its lease again.
+                log.warning("Could not look for %s in Slack: %s", key, error_code(error))
+                return Delivery(Status.FAILED, error_code=error_code(error), advice=explain(error))
+            log.warning(
+                "Could not look for %s in Slack, so it is sent again (it may repeat): %s",
+                key,
+                explain(error),
+            )
+            found = None
+        if found is not None:
+            log.info("%s reached Slack on an earlier attempt (%s): not sent again", key, found.ts)
+            deps.slack_health.accepted(message.channel)
+            await _mark_sent(deps, claim.id, found, record)
+            return Delivery(Status.SENT, sent=found, adopted=True)
     try:
-        answer = await client.chat_postMessage(**message.arguments())
+        answer = await client.chat_postMessage(**message.arguments(), metadata=metadata_of(key))
     except SLACK_FAILURES as error:
         released = surely_not_sent(error)
         if released:
-            await ledger.release(deps.sessions, claim)
+            await ledger.release(deps.sessions, claim.id)
         return await _failed(
             deps, client, key, message, error, now, released=released, tell_staff=tell_staff
         )
     deps.slack_health.accepted(message.channel)
     sent = Sent(channel=str(answer.get("channel") or message.channel), ts=str(answer["ts"]), at=now)
-    await _mark_sent(deps, claim, sent, record)
+    await _mark_sent(deps, claim.id, sent, record)
     return Delivery(Status.SENT, sent=sent)
+
+
+async def find_in_slack(
+    client: AsyncWebClient, key: Key, message: Message, *, since: datetime
+) -> Sent | None:
+    """The message carrying `key`, if Slack has it where `message` would be, posted `since`
+    (less `CLOCK_SKEW`) or later; None if it is not there. Slack's failures propagate.
+
+    A post is looked for in the channel's history, a reply among its thread's replies, a
+    direct message in the history of the bot's DM with the person.
+    """
+    oldest = _slack_ts(since - CLOCK_SKEW)
+    channel = message.channel
+    if message.kind == "reply":
+        read = client.conversations_replies
+        where: dict[str, Any] = {"channel": channel, "ts": message.thread_ts}
+    else:
+        if message.kind == "dm" and not channel.startswith("D"):
+            opened = await client.conversations_open(users=channel)
+            channel = str(opened["channel"]["id"])
+        read = client.conversations_history
+        where = {"channel": channel}
+    cursor: str | None = None
+    while True:
+        page = await read(
+            **where,
+            oldest=oldest,
+            inclusive=True,
+            include_all_metadata=True,
+            limit=LOOKUP_PAGE,
+            cursor=cursor,
+        )
+        for listed in page.get("messages") or []:
+            if isinstance(listed, dict) and carries(listed, key):
+                ts = str(listed["ts"])
+                return Sent(channel=channel, ts=ts, at=_time_of(ts))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if cursor is None:
+            return None
+
+
+def _slack_ts(at: datetime) -> str:
+    """A moment as Slack's `oldest`/`latest` take it: epoch seconds with microseconds."""
+    micros = (at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def _time_of(ts: str) -> datetime:
+    """When Slack posted a message, from its ts."""
+    seconds, _, fraction = ts.partition(".")
+    return _EPOCH + timedelta(seconds=int(seconds), microseconds=int((fraction + "000000")[:6]))
 
 
 async def update_once(
@@ -187,18 +292,18 @@ async def update_once(
     channel (`post_once`) hold it back and tell staff.
     """
     now = now or deps.clock.now()
-    claim = await ledger.claim(deps.sessions, key, now)
+    claim = await ledger.claim_to_send(deps.sessions, key, now)
     if claim is None:
         return Delivery(Status.TAKEN)
     try:
         await update()
     except SLACK_FAILURES as error:
-        await ledger.release(deps.sessions, claim)
+        await ledger.release(deps.sessions, claim.id)
         return await _failed(deps, client, key, None, error, now, released=True, tell_staff=False)
     except Exception:
-        await ledger.release(deps.sessions, claim)
+        await ledger.release(deps.sessions, claim.id)
         raise
-    await ledger.mark_sent(deps.sessions, claim, now)
+    await ledger.mark_sent(deps.sessions, claim.id, now)
     return Delivery(Status.SENT)
 
 

@@ -173,6 +173,15 @@ async def try_post_application(
         return await _not_posted(
             deps, delivery, application_id, 1, actor=actor, record=record_failure
         )
+    if delivery.adopted:
+        # Posted by an earlier attempt whose answer never came: votes clicked on it since were
+        # recorded but could not be shown until now.
+        try:
+            await refresh_post(deps, client, application_id)
+        except SLACK_FAILURES as error:
+            log.warning(
+                "Could not re-render application #%s: %s", application_id, error_code(error)
+            )
     await refresh_everyones_home(deps, client)
     permalink = await _permalink(client, delivery.sent.channel, delivery.sent.ts)
     return PostResult(posted=True, permalink=permalink)

@@ -1,8 +1,10 @@
 """The reminder ledger: exactly-once sending that survives restarts, crashes and twin instances.
 
 A reminder is claimed with an INSERT under a unique key and committed before it is sent; after
-sending it is marked sent. A claim never marked sent (the bot died in between) may be taken
-again once its lease has run out. Messages go through `bot.sending.once`, the one place that
+sending it is marked sent. A claim never marked sent (the bot died in between, or Slack did not
+answer in time) may be taken again once its lease has run out. The row also remembers when the
+message was first handed to Slack, so that a retry knows whether (and since when) to look for
+it in Slack before sending it again. Messages go through `bot.sending.once`, the one place that
 runs this sequence around a Slack call.
 """
 
@@ -44,10 +46,27 @@ class Key:
         return " ".join(parts)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A claim this caller holds: its ledger row, and when an earlier run first handed the
+    message to Slack (None: no run did, so Slack cannot have it)."""
+
+    id: int
+    first_attempt_at: datetime | None = None
+
+
 async def claim(
     sessions: SessionFactory, key: Key, now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> int | None:
     """Claim a reminder; the ledger row id if this caller should send it, else None."""
+    taken = await claim_to_send(sessions, key, now, lease)
+    return taken.id if taken is not None else None
+
+
+async def claim_to_send(
+    sessions: SessionFactory, key: Key, now: datetime, lease: timedelta = DEFAULT_LEASE
+) -> Claim | None:
+    """`claim`, telling a fresh claim from one retaken after its lease (see `Claim`)."""
     async with transaction(sessions) as session:
         columns = asdict(key)
         statement = (
@@ -58,7 +77,7 @@ async def claim(
         )
         inserted = (await session.exec(statement)).scalar_one_or_none()
         if inserted is not None:
-            return int(inserted)
+            return Claim(int(inserted))
         # Taken before: only a stale claim (a crash between claim and send) may be retaken.
         retaken = await session.exec(
             update(ReminderLedger)
@@ -68,10 +87,23 @@ async def claim(
                 col(ReminderLedger.claimed_at) < now - lease,
             )
             .values(claimed_at=now, attempts=col(ReminderLedger.attempts) + 1)
-            .returning(col(ReminderLedger.id))
+            .returning(col(ReminderLedger.id), col(ReminderLedger.first_attempt_at))
         )
-        row = retaken.scalar_one_or_none()
-        return int(row) if row is not None else None
+        row = retaken.one_or_none()
+        return Claim(int(row[0]), row[1]) if row is not None else None
+
+
+async def mark_attempted(sessions: SessionFactory, ledger_id: int, at: datetime) -> None:
+    """Record, before the message is handed to Slack, that it is (the first time only)."""
+    async with transaction(sessions) as session:
+        await session.exec(
+            update(ReminderLedger)
+            .where(
+                col(ReminderLedger.id) == ledger_id,
+                col(ReminderLedger.first_attempt_at).is_(None),
+            )
+            .values(first_attempt_at=at)
+        )
 
 
 async def mark_sent(sessions: SessionFactory, ledger_id: int, now: datetime) -> None:

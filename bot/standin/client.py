@@ -67,6 +67,14 @@ _INITIAL = {
 
 
 @dataclass(frozen=True)
+class SentRequest:
+    """One request as it went to the bot."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Reply:
     """The bot's HTTP answer to one request."""
 
@@ -187,6 +195,19 @@ def _channel_type(channel_id: str) -> str:
     return {"D": "im", "G": "group"}.get(channel_id[:1], "channel")
 
 
+def rich_text(text: str) -> list[dict[str, Any]]:
+    """The `blocks` Slack adds to a person's message: its text again, as one rich_text section."""
+    return [
+        {
+            "type": "rich_text",
+            "block_id": secrets.token_hex(2),
+            "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+            ],
+        }
+    ]
+
+
 def build_message_event(
     user_id: str,
     text: str,
@@ -201,6 +222,7 @@ def build_message_event(
         "client_msg_id": str(uuid.uuid4()),
         "user": user_id,
         "text": text,
+        "blocks": rich_text(text),
         "ts": ts,
         "team": TEAM_ID,
         "channel": channel,
@@ -232,6 +254,8 @@ class SignedSlackClient:
         self.team_id = team_id
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
+        # Every request sent, as sent (body and headers): to measure it, or to replay it.
+        self.sent: list[SentRequest] = []
 
     async def __aenter__(self) -> Self:
         self._ensure_session()
@@ -261,6 +285,7 @@ class SignedSlackClient:
     async def post_raw(self, body: bytes, headers: dict[str, str]) -> Reply:
         """POST exactly these bytes and headers (for signature tests)."""
         session = self._ensure_session()
+        self.sent.append(SentRequest(body, dict(headers)))
         async with session.post(self.events_url, data=body, headers=headers) as res:
             text = await res.text()
             parsed: Any | None = None
@@ -367,6 +392,33 @@ class SignedSlackClient:
         The element is looked up by action_id in the message or view so the action carries
         its real type, block_id and text; `block_id` overrides (default "b" when not found).
         """
+        payload = self.block_action_payload(
+            user_id,
+            action_id,
+            value=value,
+            block_id=block_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            container_view_id=container_view_id,
+            selected_option=selected_option,
+            state_values=state_values,
+        )
+        return await self._send_payload(payload)
+
+    def block_action_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        block_id: str | None = None,
+        channel_id: str = CHANNEL_ID,
+        message_ts: str | None = None,
+        container_view_id: str | None = None,
+        selected_option: str | dict[str, Any] | None = None,
+        state_values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The `block_actions` payload of `block_action` (for Socket Mode, say), not sent."""
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": self._user(user_id),
@@ -420,7 +472,7 @@ class SignedSlackClient:
                 selected_option=selected_option,
             )
         ]
-        return await self._send_payload(payload)
+        return payload
 
     @staticmethod
     def _action(
@@ -603,6 +655,7 @@ class SignedSlackClient:
             "type": "message",
             "user": user,
             "text": new_text,
+            "blocks": rich_text(new_text),
             "ts": ts,
             "team": TEAM_ID,
             "edited": {"user": user, "ts": event_ts},
@@ -611,6 +664,7 @@ class SignedSlackClient:
             "type": "message",
             "user": user,
             "text": old_text,
+            "blocks": rich_text(old_text),
             "ts": ts,
             "team": TEAM_ID,
         }
@@ -653,4 +707,4 @@ class SignedSlackClient:
         return await self.event(event)
 
 
-__all__ = ["Reply", "SignedSlackClient", "build_message_event", "fill_view_state"]
+__all__ = ["Reply", "SentRequest", "SignedSlackClient", "build_message_event", "fill_view_state"]

@@ -7,6 +7,7 @@ here); tests read back what was sent and script failures such as `ratelimited`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import copy
 import hashlib
@@ -15,15 +16,17 @@ import json
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from aiohttp import web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from bot.standin.scopes import METHOD_SCOPES, manifest_scopes
 from bot.standin.socket_mode import APP_TOKEN, SocketModeServer
 
 BOT_TOKEN = "xoxb-standin-token"
@@ -49,11 +52,26 @@ TRIGGER_TTL = 3.0
 RESPONSE_URL_MAX_POSTS = 5
 RESPONSE_URL_TTL = 30 * 60.0
 
-# Slack's ts values are epoch seconds with microseconds; the stand-in counts up from here.
-_TS_BASE_MICROS = 1_700_000_000 * 1_000_000
+# Slack's ts values are epoch seconds with microseconds, unique in a workspace; the stand-in
+# takes them from its clock, a step after the previous one when the clock has not moved.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TS_STEP_MICROS = 100
+# Pages of conversations.history and conversations.replies: (default, largest) `limit`.
+HISTORY_LIMITS = (100, 999)
+REPLIES_LIMITS = (1000, 1000)
 _JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 _ELEMENT_CONTAINER_KEYS = ("element", "accessory")
+
+
+class Clock(Protocol):
+    """What the stand-in takes its time from: the clock the bot is given (e.g. a FixedClock)."""
+
+    def now(self) -> datetime: ...
+
+
+class _RealTime:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -79,12 +97,14 @@ class Message:
     blocks: list[dict[str, Any]] | None = None
     edited: int = 0
     reply_broadcast: bool = False
+    # Message metadata ({"event_type", "event_payload"}), shown only to include_all_metadata.
+    metadata: dict[str, Any] | None = None
 
     @property
     def is_bot(self) -> bool:
         return self.user == BOT_USER_ID
 
-    def to_slack(self) -> dict[str, Any]:
+    def to_slack(self, *, include_metadata: bool = False) -> dict[str, Any]:
         """The message as Slack shows it in API answers and interaction payloads."""
         out: dict[str, Any] = {
             "type": "message",
@@ -102,6 +122,8 @@ class Message:
             out["thread_ts"] = self.thread_ts
         if self.edited:
             out["edited"] = {"user": self.user, "ts": self.ts}
+        if include_metadata and self.metadata is not None:
+            out["metadata"] = copy.deepcopy(self.metadata)
         return out
 
 
@@ -161,6 +183,15 @@ class Channel:
     is_private: bool = False
     im_user: str | None = None
 
+    @property
+    def scope_kind(self) -> str:
+        """The prefix of the scopes that reach it: channels, groups, im or mpim."""
+        if self.im_user is not None:
+            return "im"
+        if self.name.startswith("mpdm-"):
+            return "mpim"
+        return "groups" if self.is_private else "channels"
+
     def to_slack(self) -> dict[str, Any]:
         is_im = self.im_user is not None
         out: dict[str, Any] = {
@@ -185,6 +216,7 @@ class _Fault:
     retry_after: int | None
     status: int | None
     delay: float
+    answer_delay: float = 0.0
 
 
 @dataclass
@@ -223,6 +255,92 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.lower() in ("1", "true", "yes")
     return bool(value)
+
+
+def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The `metadata` argument of chat.postMessage/chat.update, checked as Slack checks it."""
+    metadata = args.get("metadata")
+    if metadata is None or metadata == "":
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not metadata["event_type"]
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise _ApiError("invalid_metadata_format")
+    return {
+        "event_type": metadata["event_type"],
+        "event_payload": copy.deepcopy(metadata["event_payload"]),
+    }
+
+
+def _ts_key(value: str) -> tuple[int, int]:
+    """A ts (or an `oldest`/`latest` such as "1700000000" or "1700000000.5") as (s, µs)."""
+    seconds, _, fraction = value.strip().partition(".")
+    if not seconds.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueError(value)
+    return int(seconds), int((fraction + "000000")[:6])
+
+
+@dataclass(frozen=True)
+class _Window:
+    """`oldest`, `latest` and `inclusive` of conversations.history/replies."""
+
+    oldest: tuple[int, int] | None
+    latest: tuple[int, int] | None
+    inclusive: bool
+
+    @classmethod
+    def of(cls, args: dict[str, Any]) -> _Window:
+        bounds: list[tuple[int, int] | None] = []
+        for name in ("oldest", "latest"):
+            value = args.get(name)
+            if value is None or value == "":
+                bounds.append(None)
+                continue
+            try:
+                bounds.append(_ts_key(str(value)))
+            except ValueError:
+                raise _ApiError(f"invalid_ts_{name}") from None
+        return cls(bounds[0], bounds[1], _truthy(args.get("inclusive")))
+
+    def holds(self, ts: str) -> bool:
+        key = _ts_key(ts)
+        if self.oldest is not None and (
+            key < self.oldest or (key == self.oldest and not self.inclusive)
+        ):
+            return False
+        return not (
+            self.latest is not None
+            and (key > self.latest or (key == self.latest and not self.inclusive))
+        )
+
+
+def _cursor_ts(args: dict[str, Any]) -> tuple[int, int] | None:
+    """The ts a `cursor` (our own `next_cursor`) continues from; None on the first page."""
+    cursor = args.get("cursor")
+    if cursor is None or cursor == "":
+        return None
+    try:
+        decoded = base64.b64decode(str(cursor), validate=True).decode()
+        if not decoded.startswith("next_ts:"):
+            raise ValueError(decoded)
+        return _ts_key(decoded.removeprefix("next_ts:"))
+    except ValueError:
+        raise _ApiError("invalid_cursor") from None
+
+
+def _limit(args: dict[str, Any], limits: tuple[int, int]) -> int:
+    default, maximum = limits
+    value = args.get("limit")
+    if value is None or value == "":
+        return default
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise _ApiError("invalid_limit") from None
+    return default if limit <= 0 else min(limit, maximum)
 
 
 def validate_blocks(blocks: Any, *, limit: int, where: str = "/blocks") -> list[str]:
@@ -333,14 +451,25 @@ def _fill_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class SlackStandIn:
     """Plays Slack's Web API and response_urls on 127.0.0.1 for one test or demo run."""
 
-    def __init__(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        clock: Clock | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> None:
+        """`clock`: where message ts values come from (give it the bot's clock; default: the
+        real time). `scopes`: the bot token's scopes (default: those manifest.yml asks for)."""
         self._host = host
         self._requested_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
         self._counter = itertools.count(1)
-        self._ts_counter = itertools.count(1)
+        self._clock: Clock = clock or _RealTime()
+        self._last_ts_micros = 0
+        self._scopes: list[str] = list(manifest_scopes() if scopes is None else scopes)
         self.warnings: list[str] = []
         self._users: dict[str, User] = {}
         self._channels: dict[str, Channel] = {}
@@ -365,6 +494,8 @@ class SlackStandIn:
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.open": self._views_open,
             "views.push": self._views_push,
@@ -454,6 +585,19 @@ class SlackStandIn:
     def set_bot_member(self, channel_id: str, member: bool) -> None:
         self._channels[channel_id].member = member
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The bot token's scopes, as Slack lists them in `x-oauth-scopes`."""
+        return tuple(self._scopes)
+
+    def grant(self, *scopes: str) -> None:
+        """Add scopes to the bot token, as reinstalling the app with a wider manifest does."""
+        self._scopes += [s for s in scopes if s not in self._scopes]
+
+    def revoke(self, *scopes: str) -> None:
+        """Take scopes away (an app installed before its manifest asked for them)."""
+        self._scopes = [s for s in self._scopes if s not in scopes]
+
     def channel(self, channel_id: str) -> Channel | None:
         return self._channels.get(channel_id)
 
@@ -477,16 +621,19 @@ class SlackStandIn:
         retry_after: int | None = None,
         status: int | None = None,
         delay: float = 0.0,
+        answer_delay: float = 0.0,
     ) -> None:
         """Make the next `times` calls of `method` fail.
 
         `ratelimited` answers 429 with Retry-After (default 1); `status` >= 500 answers that
         status with an HTML body; `delay` waits first (for client time-outs), and with
-        `error=None` the call then succeeds normally.
+        `error=None` the call then succeeds normally. `answer_delay` (with `error=None`) is
+        Slack accepting the call at once and answering late: what it does is done (a message
+        is posted) before the wait, so a client that times out never learns of it.
         """
         queue = self._faults.setdefault(method, deque())
         for _ in range(times):
-            queue.append(_Fault(error, retry_after, status, delay))
+            queue.append(_Fault(error, retry_after, status, delay, answer_delay))
 
     # ---- triggers and response_urls -----------------------------------------------------------
 
@@ -562,7 +709,10 @@ class SlackStandIn:
         return next((e for e in self._ephemerals if e.ts == ts), None)
 
     def next_ts(self) -> str:
-        micros = _TS_BASE_MICROS + next(self._ts_counter) * _TS_STEP_MICROS
+        """A new message ts: the clock's time, or a step after the last ts if that is later."""
+        now = (self._clock.now() - _EPOCH) // timedelta(microseconds=1)
+        micros = max(now, self._last_ts_micros + _TS_STEP_MICROS)
+        self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def add_user_message(
@@ -746,6 +896,7 @@ class SlackStandIn:
         args = await self._read_args(request)
         token = self._token(request, args)
         args.pop("token", None)
+        headers = self._scope_headers(method, token)
         queue = self._faults.get(method)
         fault = queue.popleft() if queue else None
         if fault is not None:
@@ -753,6 +904,7 @@ class SlackStandIn:
                 await asyncio.sleep(fault.delay)
             answer = self._fault_response(method, args, fault)
             if answer is not None:
+                answer.headers.update(headers)
                 return answer
         if method == "apps.connections.open":
             return self._apps_connections_open(args, token)
@@ -764,12 +916,67 @@ class SlackStandIn:
                 raise _ApiError("invalid_auth")
             if handler is None:
                 raise _ApiError("unknown_method")
+            self._check_scope(method, args)
             result = handler(args)
         except _ApiError as exc:
             self._record(method, args, exc.error)
-            return web.json_response({"ok": False, "error": exc.error, **exc.extra})
+            body = {"ok": False, "error": exc.error, **exc.extra}
+            return web.json_response(body, headers=headers)
         self._record(method, args, None)
-        return web.json_response({"ok": True, **result})
+        if fault is not None and fault.answer_delay:
+            # Done and recorded; only the answer is late (the client may have given up).
+            await asyncio.sleep(fault.answer_delay)
+        return web.json_response({"ok": True, **result}, headers=headers)
+
+    def _scope_headers(self, method: str, token: str | None) -> dict[str, str]:
+        """Slack's `x-oauth-scopes` (what the token holds) and `x-accepted-oauth-scopes` (what
+        the method accepts), on every answer to a known token."""
+        if token == APP_TOKEN:
+            return {"x-oauth-scopes": "connections:write"}
+        if token != BOT_TOKEN:
+            return {}
+        headers = {"x-oauth-scopes": ",".join(self._scopes)}
+        accepted = METHOD_SCOPES.get(method)
+        if accepted:
+            headers["x-accepted-oauth-scopes"] = ",".join(accepted)
+        return headers
+
+    def _check_scope(self, method: str, args: dict[str, Any]) -> None:
+        """Refuse with `missing_scope` as Slack does: `needed` names what the call lacks (all
+        the method accepts if the token has none of them), `provided` what the token has."""
+        accepted = METHOD_SCOPES.get(method)
+        if not accepted:
+            return
+        held = set(self._scopes)
+        needed: str | None = None
+        if not held.intersection(accepted):
+            needed = ",".join(accepted)
+        else:
+            specific = self._scope_for(method, args)
+            if specific is not None and specific not in held:
+                needed = specific
+        if needed is not None:
+            raise _ApiError("missing_scope", needed=needed, provided=",".join(self._scopes))
+
+    def _scope_for(self, method: str, args: dict[str, Any]) -> str | None:
+        """The one scope this call needs, where it depends on the kind of conversation."""
+        if method == "conversations.open":
+            users = args.get("users")
+            if isinstance(users, str) and users.strip():
+                return "mpim:write" if "," in users.strip(", ") else "im:write"
+        channel = self._channels.get(str(args.get("channel", "")))
+        if channel is None:
+            return None  # the method itself answers channel_not_found
+        kind = channel.scope_kind
+        if method in ("conversations.history", "conversations.replies"):
+            return f"{kind}:history"
+        if method == "conversations.info":
+            return f"{kind}:read"
+        if method == "conversations.open":
+            return {"channels": "channels:manage", "groups": "groups:write"}.get(
+                kind, f"{kind}:write"
+            )
+        return None
 
     def _fault_response(
         self, method: str, args: dict[str, Any], fault: _Fault
@@ -977,6 +1184,7 @@ class SlackStandIn:
         thread_ts: str | None,
         *,
         broadcast: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> Message:
         message = Message(
             channel=channel,
@@ -986,6 +1194,7 @@ class SlackStandIn:
             text=text,
             blocks=blocks,
             reply_broadcast=broadcast and thread_ts is not None,
+            metadata=metadata,
         )
         self._messages.setdefault(channel, []).append(message)
         return message
@@ -1015,6 +1224,7 @@ class SlackStandIn:
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._postable_channel(args.get("channel"))
         text, blocks = self._content(args, "chat.postMessage", channel.id)
+        metadata = _metadata(args)
         thread_ts = args.get("thread_ts") if isinstance(args.get("thread_ts"), str) else None
         message = self._append_bot_message(
             channel.id,
@@ -1022,6 +1232,7 @@ class SlackStandIn:
             blocks,
             thread_ts,
             broadcast=_truthy(args.get("reply_broadcast")),
+            metadata=metadata,
         )
         return {"channel": channel.id, "ts": message.ts, "message": message.to_slack()}
 
@@ -1041,6 +1252,9 @@ class SlackStandIn:
         text, blocks = self._content(args, "chat.update", message.channel, require=False)
         if text is None and "blocks" not in args:
             raise _ApiError("no_text")
+        metadata = _metadata(args)
+        if metadata is not None:  # without it, the message keeps the metadata it has
+            message.metadata = metadata
         if text is not None:
             message.text = text
         if "blocks" in args:
@@ -1106,6 +1320,84 @@ class SlackStandIn:
         if already:
             answer.update(no_op=True, already_open=True)
         return answer
+
+    def _readable_channel(self, args: dict[str, Any]) -> Channel:
+        channel = self._channels.get(str(args.get("channel", "")))
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        if not channel.member:
+            raise _ApiError("not_in_channel")
+        return channel
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages (and replies also sent to the channel), newest first, between
+        `oldest` and `latest` (exclusive unless `inclusive`), a page of `limit` at a time."""
+        channel = self._readable_channel(args)
+        window = _Window.of(args)
+        after = _cursor_ts(args)
+        found = [
+            m
+            for m in reversed(self._messages.get(channel.id, []))
+            if (m.thread_ts is None or m.reply_broadcast)
+            and window.holds(m.ts)
+            and (after is None or _ts_key(m.ts) < after)
+        ]
+        limit = _limit(args, HISTORY_LIMITS)
+        page = found[:limit]
+        metadata = _truthy(args.get("include_all_metadata"))
+        answer = self._page([self._listed(m, metadata) for m in page], len(found) > limit)
+        return {**answer, "pin_count": 0}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent first (on the first page only), then the replies between
+        `oldest` and `latest` in the order they were posted, a page of `limit` at a time."""
+        channel = self._readable_channel(args)
+        named = self.find_message(channel.id, str(args.get("ts", "")))
+        if named is None:
+            raise _ApiError("thread_not_found")
+        parent = named
+        if named.thread_ts is not None:
+            parent = self.find_message(channel.id, named.thread_ts) or named
+        window = _Window.of(args)
+        after = _cursor_ts(args)
+        found = [
+            m
+            for m in self._messages.get(channel.id, [])
+            if m.thread_ts == parent.ts
+            and window.holds(m.ts)
+            and (after is None or _ts_key(m.ts) > after)
+        ]
+        limit = _limit(args, REPLIES_LIMITS)
+        page = found[:limit] if after is not None else [parent, *found[:limit]]
+        metadata = _truthy(args.get("include_all_metadata"))
+        return self._page([self._listed(m, metadata) for m in page], len(found) > limit)
+
+    @staticmethod
+    def _page(messages: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+        next_cursor = ""
+        if has_more:
+            next_cursor = base64.b64encode(f"next_ts:{messages[-1]['ts']}".encode()).decode()
+        return {
+            "messages": messages,
+            "has_more": has_more,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _listed(self, message: Message, include_metadata: bool) -> dict[str, Any]:
+        """A message as conversations.history/replies list it, with its thread's summary."""
+        out = message.to_slack(include_metadata=include_metadata)
+        if message.thread_ts is None:
+            replies = self.thread(message.channel, message.ts)
+            if replies:
+                out.update(
+                    thread_ts=message.ts,
+                    reply_count=len(replies),
+                    reply_users=sorted({r.user for r in replies}),
+                    latest_reply=replies[-1].ts,
+                )
+        elif message.reply_broadcast:
+            out["subtype"] = "thread_broadcast"
+        return out
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channels.get(str(args.get("channel", "")))

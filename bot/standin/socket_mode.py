@@ -22,6 +22,7 @@ class SocketModeServer:
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._connected = asyncio.Condition()
+        self.opened = 0  # connections made so far (a restarted app makes a new one)
 
     @property
     def connections(self) -> int:
@@ -39,6 +40,7 @@ class SocketModeServer:
             }
         )
         async with self._connected:
+            self.opened += 1
             self._connections.append(ws)
             self._connected.notify_all()
         try:

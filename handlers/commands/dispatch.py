@@ -15,7 +15,7 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.help import build_help
-from bot.domain.escape import mrkdwn, truncate, unescape_entities
+from bot.domain.escape import clean, mrkdwn, truncate, unescape_entities
 from bot.domain.refusals import Refusal, Refused, Task
 from bot.sending.context import Deps
 from handlers.person import Person
@@ -87,7 +87,7 @@ async def handle_sanctuary(
     deps: Deps,
 ) -> None:
     await ack()
-    words = _CONTROL.sub("", unescape_entities(str(body.get("text") or ""))).strip()
+    words = clean(_CONTROL.sub("", unescape_entities(str(body.get("text") or "")))).strip()
     name, entry, args = _find(words)
     call = CommandCall(deps, Person.of(body, client, respond), args, body.get("trigger_id", ""))
     if entry is None:

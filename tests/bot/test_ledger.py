@@ -56,3 +56,14 @@ async def test_a_released_claim_can_be_taken_again_at_once(sessions: SessionFact
     assert claimed is not None
     await ledger.release(sessions, claimed)
     assert await ledger.claim(sessions, KEY, now=START) is not None
+
+
+async def test_a_retaken_claim_tells_when_it_was_first_handed_to_slack(
+    sessions: SessionFactory,
+) -> None:
+    fresh = await ledger.claim_to_send(sessions, KEY, now=START)
+    assert fresh is not None and fresh.first_attempt_at is None
+    await ledger.mark_attempted(sessions, fresh.id, START)
+    await ledger.mark_attempted(sessions, fresh.id, START + timedelta(minutes=1))  # the first stays
+    retaken = await ledger.claim_to_send(sessions, KEY, now=START + timedelta(minutes=11))
+    assert retaken == ledger.Claim(fresh.id, first_attempt_at=START)

@@ -26,7 +26,7 @@ from sqlmodel import select
 from bot.blocks.application import build_application_message
 from bot.domain import ids
 from bot.domain.config import Settings
-from bot.runtime import Runtime
+from bot.runtime import Runtime, finish_listeners
 from bot.sending.posts import refresh_post
 from bot.services.applications import load_view
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, build_message_event
@@ -383,6 +383,7 @@ async def test_an_unreachable_sqlite_database_gives_a_clear_message_and_writes_n
     )
     folder = Path(database_url.split("///", 1)[1]).parent
     away = folder.with_name("db-away")
+    await finish_listeners()  # the outage comes while the bot is idle: nothing is mid-write
     await bot.engine.dispose()
     folder.rename(away)
     try:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
-from models.tables import AuditEntry, Member, Vote, metadata
+from models.tables import AuditEntry, Member, ReminderLedger, Vote, metadata
 from tests import factories
 from tests.conftest import START
 
@@ -88,3 +88,26 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
         vote = (await session.exec(select(Vote))).one()
     await engine.dispose()
     assert vote.constituency == "lived"
+
+
+async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path) -> None:
+    """A claim still open when 0004 arrives may have reached Slack: its retry must look first."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0003")
+    async with engine.begin() as conn:
+        for subject, state in ((1, "claimed"), (2, "sent"), (3, "skipped")):
+            await conn.execute(
+                text(
+                    "INSERT INTO reminder_ledger (kind, subject_id, round, offset_days, "
+                    "recipient, state, claimed_at, attempts) "
+                    "VALUES ('renewal_nag', :s, 0, 30, '', :state, '2026-03-02 10:00:00', 1)"
+                ),
+                {"s": subject, "state": state},
+            )
+    await upgrade(engine)
+    async with make_session_factory(engine)() as session:
+        rows = (
+            await session.exec(select(ReminderLedger).order_by(ReminderLedger.subject_id))
+        ).all()
+    await engine.dispose()
+    assert [r.first_attempt_at for r in rows] == [START, None, None]

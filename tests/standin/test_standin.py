@@ -245,6 +245,10 @@ async def test_dm_users_info_and_ephemeral(
     assert again["channel"]["id"] == dm
     await web_client.chat_postMessage(channel=dm, text="please vote")
     assert [m.text for m in standin.messages(dm)] == ["please vote"]
+    with pytest.raises(SlackApiError) as err:  # the manifest does not ask for im:read
+        await web_client.conversations_info(channel=dm)
+    assert err.value.response["error"] == "missing_scope"
+    standin.grant("im:read")
     info = await web_client.conversations_info(channel=dm)
     assert info["channel"]["is_im"] is True
 
