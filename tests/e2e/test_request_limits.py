@@ -112,7 +112,7 @@ async def test_the_largest_requests_of_every_surface_fit_and_the_limits_are_just
     longest = WIDE * SLACK_MESSAGE_LIMIT
     await slack.message_event(one_of_each()["lived"], longest, thread_ts=post.ts)
     measured.last("thread reply, 40,000 characters")
-    [reply_message] = standin.thread("C0WORKGRP1", post.ts)[-1:]
+    reply_message = next(m for m in standin.thread("C0WORKGRP1", post.ts) if m.text == longest)
     await slack.message_changed_event("C0WORKGRP1", reply_message.ts, longest[::-1], "U0LIVED001")
     measured.last("thread reply edited (before and after)")
 
