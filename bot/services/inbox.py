@@ -93,7 +93,6 @@ class InboxWriter:
         self._arrivals: list[_Arrival] = []
         self._handled: list[tuple[int, datetime, asyncio.Future[None]]] = []
         self._writing: asyncio.Task[None] | None = None
-        self.commits = 0  # for benchmarks and tests: how many transactions stored requests
 
     async def remember(
         self, *, signature: str, content_type: str, body: str, now: datetime, instance: int
@@ -166,7 +165,6 @@ class InboxWriter:
                     .where(col(InboundRequest.id) == request_id)
                     .values(handled_at=now, body=None)
                 )
-        self.commits += 1
         return stored
 
 
