@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.config import Settings
 from bot.domain.scopes import BOT_SCOPES, missing_scopes
-from models.db import describe_database_error, make_engine
+from models.db import describe_database_error, make_engine, missing_sqlite_folder
 from models.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -235,6 +235,9 @@ class PatientSocketModeClient(SocketModeClient):
 async def open_database(url: str, *, migrate: bool = True) -> AsyncEngine:
     """An engine on `url`, connected once (and the schema upgraded, unless `migrate` is false);
     a database that cannot be opened is a StartupError naming the cause and the fix."""
+    missing = missing_sqlite_folder(url)
+    if missing is not None:
+        raise StartupError(missing)
     engine = make_engine(url)
     try:
         if migrate:

@@ -77,6 +77,20 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def missing_sqlite_folder(url: str) -> str | None:
+    """For a SQLite file in a folder that does not exist, what to say (SQLite would fail to
+    open it; checked first, since a failed aiosqlite connection leaves its thread behind)."""
+    if not is_sqlite(url):
+        return None
+    path = Path(make_url(url).database or "")
+    if path.parent.is_dir():
+        return None
+    return (
+        f"Cannot open the SQLite database {path}: the folder {path.parent} does not exist. "
+        "Create it, or correct DATABASE_URL."
+    )
+
+
 def describe_database_error(error: BaseException, url: str) -> str | None:
     """One line saying why the database at `url` cannot be opened, and what to do; None when
     `error` is not about opening it (a bug, say, which keeps its traceback)."""
@@ -86,15 +100,12 @@ def describe_database_error(error: BaseException, url: str) -> str | None:
     if is_sqlite(url):
         path = Path(parsed.database or "")
         if "unable to open database file" in text:
-            folder = path.parent
-            if not folder.is_dir():
-                return (
-                    f"Cannot open the SQLite database {path}: the folder {folder} does not exist. "
-                    "Create it, or correct DATABASE_URL."
-                )
+            missing = missing_sqlite_folder(url)
+            if missing is not None:
+                return missing
             return (
                 f"Cannot open the SQLite database {path}: this user may not create or write "
-                f"files in {folder}. Give it that right, or correct DATABASE_URL."
+                f"files in {path.parent}. Give it that right, or correct DATABASE_URL."
             )
         if "readonly" in text:
             return (
