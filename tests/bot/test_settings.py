@@ -138,7 +138,7 @@ def test_every_problem_is_reported_at_once_one_line_each() -> None:
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite://"])
 def test_in_memory_sqlite_is_refused_with_the_fix(url: str) -> None:
-    with pytest.raises(SettingsError, match="in-memory SQLite database.*sqlite:///sanctuary.db"):
+    with pytest.raises(SettingsError, match=r"in-memory SQLite database.*sqlite:///sanctuary\.db"):
         normalise_database_url(url)
 
 
