@@ -13,8 +13,8 @@ from tests.e2e.helpers_process import Bot, free_port
 
 
 @pytest.fixture
-def process_env(standin: SlackStandIn, tmp_path: Path) -> dict[str, str]:
-    """A good HTTP-mode configuration against the stand-in, on a fresh SQLite file."""
+def process_env(standin: SlackStandIn, database_url: str) -> dict[str, str]:
+    """A good HTTP-mode configuration against the stand-in, on the test database."""
     standin.add_user(STAFF, "Alex Staff")
     return {
         "SLACK_BOT_TOKEN": "xoxb-standin-token",
@@ -22,7 +22,7 @@ def process_env(standin: SlackStandIn, tmp_path: Path) -> dict[str, str]:
         "SANCTUARY_CHANNEL": CHANNEL_ID,
         "SANCTUARY_STAFF": STAFF,
         "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "DATABASE_URL": database_url,  # migrated: SQLite, or PostgreSQL if TEST_DATABASE_URL
         "PORT": str(free_port()),
     }
 

@@ -36,9 +36,8 @@ async def _migrated(path: Path, revision: str = "head") -> str:
 
 
 async def test_a_workspace_with_everything_in_place_passes(
-    process: Bot, standin: SlackStandIn, tmp_path: Path
+    process: Bot, standin: SlackStandIn
 ) -> None:
-    process.env["DATABASE_URL"] = await _migrated(tmp_path / "ready.db")
     status, checks = await _doctor(process)
     assert status == 0, process.log()
     assert checks == {
@@ -94,10 +93,7 @@ async def test_a_refused_bot_token_and_a_missing_database(process: Bot, tmp_path
     assert not (tmp_path / "never-made.db").exists()  # the doctor changes nothing
 
 
-async def test_socket_mode_checks_the_app_token(
-    process: Bot, standin: SlackStandIn, tmp_path: Path
-) -> None:
-    process.env["DATABASE_URL"] = await _migrated(tmp_path / "ready.db")
+async def test_socket_mode_checks_the_app_token(process: Bot, standin: SlackStandIn) -> None:
     del process.env["SLACK_SIGNING_SECRET"]
     process.env["SLACK_APP_TOKEN"] = APP_TOKEN
     status, checks = await _doctor(process)
@@ -112,9 +108,8 @@ async def test_socket_mode_checks_the_app_token(
 
 
 async def test_the_channel_check_asks_slack_with_the_scope_it_needs(
-    process: Bot, standin: SlackStandIn, tmp_path: Path
+    process: Bot, standin: SlackStandIn
 ) -> None:
-    process.env["DATABASE_URL"] = await _migrated(tmp_path / "ready.db")
     standin.revoke("groups:read")
     status, checks = await _doctor(process)
     assert status == 1
