@@ -135,6 +135,7 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + (" on request" if d.get("on_request") else " (retention period over)")
     ),
     "contacts.shown": lambda a, d: f"{a} looked at the contacts",
+    "post.contacts_hidden": lambda a, d: "The post stopped naming the contacts",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
 }
 
