@@ -3,9 +3,10 @@
 Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
 recused by a declared conflict, and an outsider. Each row of the table says what each actor gets:
 ALLOWED (the expected text or form, and never what `Shown.never` lists: DESIGN.md §4, "Who sees
-what"), or a polite refusal only they see, with nothing changed in the database. Staff who are not on the roster cannot vote or declare conflicts: DESIGN.md §4,
-"Anyone not on the roster gets a polite refusal" — staff record decisions instead; to vote, a
-member of staff is added to the roster (the `national` constituency) like anyone else.
+what"), or a polite refusal only they see, with nothing changed in the database. Staff who are
+not on the roster cannot vote or declare conflicts: DESIGN.md §4, "Anyone not on the roster gets
+a polite refusal" — staff record decisions instead; to vote, a member of staff is added to the
+roster (the `national` constituency) like anyone else.
 """
 
 from __future__ import annotations
