@@ -44,10 +44,12 @@ def _updates(standin: SlackStandIn, ts: str) -> int:
     return sum(1 for c in standin.calls("chat.update") if c.args.get("ts") == ts)
 
 
-async def _contacts_modal(slack: SignedSlackClient, standin: SlackStandIn, ts: str) -> str:
+async def _contacts_modal(
+    slack: SignedSlackClient, standin: SlackStandIn, ts: str, app_id: int
+) -> str:
     amira = one_of_each()["lived"]
     opened = len(standin.calls("views.open"))
-    await slack.block_action(amira, ids.SHOW_CONTACTS, message_ts=ts, value="1")
+    await slack.block_action(amira, ids.SHOW_CONTACTS, message_ts=ts, value=str(app_id))
     await standin.wait_for("views.open", count=opened + 1)
     modal = json.dumps(standin.last_view(amira))
     standin.close_view(amira, clear=True)
@@ -76,13 +78,13 @@ async def test_erasure_on_request_reaches_slack_through_the_same_path_once(
     await add_roster(bot.deps, standin)
     app_id, ts = await post_application(bot.deps, standin)
     await _close(bot, app_id)  # declined today: retention would keep it for two years
-    assert "sam.officer@example.gov.uk" in await _contacts_modal(slack, standin, ts)
+    assert "sam.officer@example.gov.uk" in await _contacts_modal(slack, standin, ts, app_id)
 
     argv = ["personal-data", "SAM.Officer@Example.GOV.uk", "--erase"]
     assert await asyncio.to_thread(cli.main, argv) == 0
     await refresh_posts_and_homes(bot.deps, bot.client)  # at start, or the job within 15 min
     assert "the councillor responsible and 0 council officers" in post_text(standin, ts)
-    modal = await _contacts_modal(slack, standin, ts)
+    modal = await _contacts_modal(slack, standin, ts, app_id)
     assert "Sam Officer" not in modal and "sam.officer" not in modal
     assert "jane.doe@example.gov.uk" in modal  # the councillor did not ask
     updates = _updates(standin, ts)
