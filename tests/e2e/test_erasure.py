@@ -121,6 +121,11 @@ async def test_conflict_reasons_are_held_shown_to_the_person_and_erased_with_sla
     )
     await standin.wait_until(lambda: bool(standin.ephemerals(helen)))
 
+    def homes() -> int:
+        return sum(1 for c in standin.calls("views.publish") if c.args.get("user_id") == helen)
+
+    await standin.wait_until(lambda: homes() == 1)  # the declaration refreshed her Home
+
     argv = ["personal-data", "helen@example.org", "--slack", helen]
     assert await asyncio.to_thread(cli.main, argv) == 0
     out = capsys.readouterr().out
@@ -140,9 +145,6 @@ async def test_conflict_reasons_are_held_shown_to_the_person_and_erased_with_sla
     await standin.wait_for("views.open", count=opened + 1)
     decision_form = json.dumps(standin.last_view(STAFF))
     assert f"<@{helen}>" in decision_form and "sister" not in decision_form
-
-    def homes() -> int:
-        return sum(1 for c in standin.calls("views.publish") if c.args.get("user_id") == helen)
 
     before = homes()
     await scrub_slack(bot.deps, bot.client)  # part of every refresh (at start, every 15 min)
