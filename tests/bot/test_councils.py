@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.councils import OPTION_TEXT_LIMIT, authorities, listed_as, local_code, search
+from bot.domain.councils import (
+    OPTION_TEXT_LIMIT,
+    authorities,
+    listed_as,
+    local_code,
+    normalise,
+    search,
+)
 
 
 def first(text: str) -> str:
@@ -77,3 +84,19 @@ def test_any_typing_gives_valid_options(typed: str) -> None:
         assert len(match.option_text) <= OPTION_TEXT_LIMIT
         assert 0 < len(match.authority.gss) <= 150
         assert match.authority.current
+
+
+_PLACE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz -'", min_size=1, max_size=30).filter(
+    lambda s: any(c.isalpha() for c in s) and not normalise(s).startswith("the")
+)
+
+
+@given(_PLACE, st.sampled_from(["Town", "Parish", "Community", "Village"]))
+def test_a_local_council_is_its_full_name_and_kind_however_it_is_written(
+    place: str, kind: str
+) -> None:
+    name = f"{place} {kind} Council"
+    assert local_code(name) == local_code(f"  THE {name.upper()} ")
+    assert local_code(name) == local_code(f"{place} {kind}")
+    others = {"Town", "Parish", "Community", "Village"} - {kind}
+    assert all(local_code(name) != local_code(f"{place} {o} Council") for o in others)
