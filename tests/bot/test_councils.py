@@ -100,3 +100,11 @@ def test_a_local_council_is_its_full_name_and_kind_however_it_is_written(
     assert local_code(name) == local_code(f"{place} {kind}")
     others = {"Town", "Parish", "Community", "Village"} - {kind}
     assert all(local_code(name) != local_code(f"{place} {o} Council") for o in others)
+
+
+def test_every_council_on_the_list_is_recognised_by_its_official_name() -> None:
+    current = [a for a in authorities() if a.current and a.gss]
+    assert len(current) > 300
+    for authority in current:
+        assert authority in listed_as(authority.name), authority.name
+        assert authority in listed_as(f"  {authority.name.upper()} "), authority.name
