@@ -137,6 +137,9 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "contacts.shown": lambda a, d: f"{a} looked at the contacts",
     "post.contacts_hidden": lambda a, d: "The post stopped naming the contacts",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
+    "council.identity_check": lambda a, d: (
+        f"Needs a check by staff: {mrkdwn(str(d.get('reason') or 'see the audit log'))}"
+    ),
 }
 
 

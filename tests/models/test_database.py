@@ -119,7 +119,7 @@ async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_con
     """0009: every post made by an earlier version names its contacts; each gets one
     `post.contacts_hidden` entry, which the bot acts on once (tests/e2e/test_contacts.py)."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    await upgrade(engine, "0004")
+    await upgrade(engine, "0007")  # the revision before 0009
     sessions = make_session_factory(engine)
     async with transaction(sessions) as session:
         posted = await factories.application(session, at=START)

@@ -5,7 +5,7 @@ audit entry `post.contacts_hidden` asks the bot to render it again without them,
 (bot/sending/scrub.py, keyed in the ledger by the entry).
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import models.types
 
 revision: str = "0009"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
