@@ -251,3 +251,99 @@ def test_pg_test_server_start_url_stop(tmp_path: Path) -> None:
     assert stopped.returncode == 0, stopped.stderr
     assert again.returncode == 0, again.stderr  # idempotent
     assert run("url").returncode != 0
+
+
+# --- the Makefile: what `make demo` and `make test` install, and a stale .venv ----------------
+
+MAKEFILE = REPO / "Makefile"
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "VENV", "PYTHON"))}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _old_venv(tmp_path: Path, python: str, made_by: str = "3.11.7") -> Path:
+    """A .venv whose `python` is the given script (standing for another interpreter)."""
+    venv = tmp_path / "venv"
+    _write_executable(venv / "bin" / "python", python)
+    (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {made_by}\n", encoding="utf-8")
+    return venv
+
+
+def _pyproject() -> str:
+    return (REPO / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_makefile_minimum_python_is_the_project_requirement() -> None:
+    required = re.search(r'^requires-python = ">=([\d.]+)"', _pyproject(), re.MULTILINE)
+    minimum = re.search(r"^MIN_PYTHON = ([\d.]+)$", MAKEFILE.read_text(), re.MULTILINE)
+    assert required and minimum
+    assert minimum.group(1) == required.group(1)
+
+
+def test_make_demo_installs_the_runtime_only_and_make_test_adds_the_test_tools(
+    tmp_path: Path,
+) -> None:
+    venv = tmp_path / "fresh"
+    demo = _make("-n", "demo", f"VENV={venv}")
+    assert demo.returncode == 0, demo.stderr
+    assert "pip install --quiet -e .\n" in demo.stdout
+    assert "[test]" not in demo.stdout
+    for target in ("test", "lint"):
+        planned = _make("-n", target, f"VENV={venv}")
+        assert planned.returncode == 0, planned.stderr
+        assert "pip install --quiet -e .\n" in planned.stdout
+        assert "pip install --quiet -e '.[test]'" in planned.stdout
+
+
+@pytest.mark.parametrize(
+    ("python", "made_by", "said"),
+    [
+        (
+            "#!/bin/sh\necho 3.9\n",
+            "3.9.2",
+            "was made by Python 3.9; this project needs Python 3.11",
+        ),
+        ("#!/bin/sh\nexit 127\n", "3.9.2", "was made by a Python that no longer runs here"),
+        ("#!/bin/sh\necho 3.12\n", "3.11.7", "was made by Python 3.11, but its python is now 3.12"),
+    ],
+    ids=["too-old", "interpreter-removed", "interpreter-upgraded"],
+)
+def test_a_stale_venv_is_detected_and_make_says_make_clean(
+    tmp_path: Path, python: str, made_by: str, said: str
+) -> None:
+    venv = _old_venv(tmp_path, python, made_by)
+    before = sorted(p.name for p in venv.rglob("*"))
+    for target in ("demo", "test"):
+        result = _make(target, f"VENV={venv}")
+        assert result.returncode != 0
+        assert said in result.stderr
+        assert "run make clean, then make again" in result.stderr
+        assert "pip" not in result.stdout  # nothing was installed into it
+    assert sorted(p.name for p in venv.rglob("*")) == before
+
+
+def test_a_venv_of_a_supported_python_passes_the_check() -> None:
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("the tests are not running in a virtual environment")
+    result = _make("check-python", f"VENV={sys.prefix}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_make_refuses_a_python_too_old_to_make_the_venv(tmp_path: Path) -> None:
+    old_python = tmp_path / "python3.10"
+    _write_executable(old_python, "#!/bin/sh\necho 3.10\n")
+    result = _make("demo", f"VENV={tmp_path / 'none'}", f"PYTHON={old_python}")
+    assert result.returncode != 0
+    assert "is not Python 3.11 or later" in result.stderr
+    assert not (tmp_path / "none").exists()
