@@ -103,9 +103,10 @@ def _scratch_repo(tmp_path: Path, suite: str | None, lint_ok: bool = True) -> Pa
     return repo
 
 
-def _run_ci(repo: Path) -> subprocess.CompletedProcess[str]:
+def _run_ci(repo: Path, docker: str = "/nonexistent/docker") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(CI="true", TEST_DATABASE_URL="postgresql+asyncpg://leaked@example/db")
+    env.update(DOCKER=docker)  # no container engine unless a test gives one
     return subprocess.run(
         [str(repo / ".ci" / "run")],
         cwd="/",
@@ -127,13 +128,20 @@ def test_ci_passes_when_postgresql_runs_what_sqlite_skipped(tmp_path: Path) -> N
     result = _run_ci(repo)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
-    for header in ("Tests on SQLite", "Tests on PostgreSQL", "Lint", "CI passed"):
+    for header in (
+        "Tests on SQLite",
+        "Tests on PostgreSQL",
+        "Lint",
+        "Container image",
+        "CI passed",
+    ):
         assert header in out
     assert "1 passed, 1 skipped" in out  # SQLite
     assert "2 passed" in out  # PostgreSQL
     assert f"TEST_DATABASE_URL={STUB_URL}" in out
     assert "lint ran" in out
     assert _pg_calls(repo) == ["start", "stop"]
+    assert "Skipped: no container engine (/nonexistent/docker is not installed)" in out
 
 
 def test_ci_fails_when_postgresql_run_skips_for_want_of_the_url(tmp_path: Path) -> None:
@@ -176,6 +184,80 @@ def test_ci_fails_when_lint_fails(tmp_path: Path) -> None:
     repo = _scratch_repo(tmp_path, PASSING_SUITE, lint_ok=False)
     result = _run_ci(repo)
     assert result.returncode != 0
+    assert "CI passed" not in result.stdout
+
+
+# --- the container image: built where an engine works, else skipped with the reason ----------
+
+# A stand-in for docker whose answers the test chooses; it records each call.
+DOCKER_STUB = """#!/usr/bin/env bash
+echo "$*" >> "$(dirname "$0")/docker-calls"
+case "$1" in
+  info) [[ -z "$NO_ENGINE" ]] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; } ;;
+  image) exit 1 ;;  # the base image is not here yet
+  pull) [[ -z "$NO_PULL" ]] || { echo "dial tcp: lookup registry: no such host"; exit 1; } ;;
+  build) [[ -z "$BUILD_FAILS" ]] || { echo "COPY failed: file not found"; exit 1; } ;;
+  run) [[ "$*" != *"--entrypoint id"* ]] || echo "${IMAGE_UID:-10001}" ;;
+esac
+"""
+
+
+def _docker_stub(repo: Path) -> str:
+    (repo / "Dockerfile").write_text("FROM python:3.11-slim AS build\n", encoding="utf-8")
+    stub = repo / "stub" / "docker"
+    _write_executable(stub, DOCKER_STUB)
+    return str(stub)
+
+
+def _docker_calls(repo: Path) -> list[str]:
+    calls = repo / "stub" / "docker-calls"
+    return calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("variable", "reason"),
+    [
+        ("NO_ENGINE", "its engine does not answer: Cannot connect to the Docker daemon"),
+        ("NO_PULL", "cannot get the base image python:3.11-slim here: dial tcp"),
+    ],
+)
+def test_ci_skips_the_image_when_the_engine_cannot_build_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, reason: str
+) -> None:
+    repo = _scratch_repo(tmp_path, PASSING_SUITE)
+    monkeypatch.setenv(variable, "1")
+    result = _run_ci(repo, docker=_docker_stub(repo))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert reason in result.stdout
+    assert "CI passed" in result.stdout
+    assert not any(call.startswith("build") for call in _docker_calls(repo))
+
+
+def test_ci_builds_the_image_and_runs_its_entry_point(tmp_path: Path) -> None:
+    repo = _scratch_repo(tmp_path, PASSING_SUITE)
+    result = _run_ci(repo, docker=_docker_stub(repo))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Built sanctuary-network-bot:ci" in result.stdout
+    calls = _docker_calls(repo)
+    assert "build --tag sanctuary-network-bot:ci ." in calls
+    assert "run --rm sanctuary-network-bot:ci --help" in calls
+
+
+@pytest.mark.parametrize(
+    ("variable", "said"),
+    [
+        ("BUILD_FAILS", "the container image did not build"),
+        ("IMAGE_UID", "the image runs as root"),
+    ],
+)
+def test_ci_fails_when_the_image_does_not_build_or_runs_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, said: str
+) -> None:
+    repo = _scratch_repo(tmp_path, PASSING_SUITE)
+    monkeypatch.setenv(variable, "0" if variable == "IMAGE_UID" else "1")
+    result = _run_ci(repo, docker=_docker_stub(repo))
+    assert result.returncode != 0
+    assert said in result.stderr
     assert "CI passed" not in result.stdout
 
 
