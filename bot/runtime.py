@@ -142,10 +142,13 @@ async def start_http(
     host: str = "0.0.0.0",
     port: int | None = None,
     with_scheduler: bool = True,
+    with_slack_events: bool = True,
 ) -> Runtime:
-    """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
+    """Serve `GET /healthz`, `GET /network` and `GET /network.json`, and with `with_slack_events`
+    (HTTP mode) `POST /slack/events`; port 0 picks a free one (tests, demo)."""
     runtime = await prepare(settings, clock)
-    runner = web.AppRunner(build_web_app(runtime.inbound), access_log=None)
+    web_app = build_web_app(runtime.inbound, with_slack_events=with_slack_events)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     runtime.runner = runner
     wanted = settings.port if port is None else port
@@ -272,13 +275,14 @@ async def _serve_http(settings: Settings, stop: asyncio.Event) -> None:
 async def _serve_socket_mode(
     settings: Settings, checker: AsyncWebClient, stop: asyncio.Event
 ) -> None:
-    runtime = await _unless_stopped(stop, prepare(settings))
+    # Slack's requests come over the socket; the health check and the register over HTTP.
+    runtime = await _unless_stopped(stop, start_http(settings, with_slack_events=False))
     socket = PatientSocketModeClient(settings.app_token or "", checker)
     handler = DurableSocketModeHandler(runtime.inbound, socket)
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
     connecting.add_done_callback(_say_connected)
     try:
-        start_jobs(runtime)
+        log.info("Listening on %s (GET /healthz, GET /network)", runtime.bound)
         # Until SIGTERM or Ctrl-C, or Slack refusing the app token (at a reconnection).
         await _unless_stopped(stop, asyncio.shield(socket.refused))
     except _Stopped:

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks import button_value
+from bot.blocks.contacts import contacts_section
 from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
@@ -27,6 +28,7 @@ from bot.domain.dates import day, moment
 from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
+from bot.services.contacts import summary
 from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
 
 SECTION_LIMIT = 3000
@@ -73,7 +75,7 @@ def _optional_link(url: str | None, label: str) -> str:
 
 
 def criteria_blocks(view: ApplicationView) -> list[Block]:
-    """The five criteria with their evidence and links; contacts unless erased."""
+    """The five criteria with their evidence and links; of the contacts, only how many."""
     a = view.application
     strategy_kind = (
         "stand-alone strategy"
@@ -98,18 +100,7 @@ def criteria_blocks(view: ApplicationView) -> list[Block]:
             f"{day(a.strategy_start)} to {day(a.strategy_end)}"
         ),
     ]
-    if a.contacts_erased_at is not None:
-        blocks.append(_section("*5. Contacts* erased under the data retention policy"))
-    else:
-        lines = [
-            f"Councillor: {mrkdwn(a.councillor_name or '')}"
-            f" ({mrkdwn(a.councillor_portfolio or '')}) · {mrkdwn(a.councillor_email or '')}"
-        ]
-        lines += [
-            f"Officer: {mrkdwn(o.name)} ({mrkdwn(o.role)}) · {mrkdwn(o.email)}"
-            for o in view.officers
-        ]
-        blocks.append(_section("*5. Contacts*\n" + "\n".join(lines)))
+    blocks.append(contacts_section(a.id, summary(a, view.officers)))
     return blocks
 
 
@@ -138,13 +129,25 @@ def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
     return "\n".join(lines)
 
 
+def _headline(kind: str, status: str) -> str:
+    """What the post is now: the header changes with the application's stage."""
+    renewal = kind == ApplicationKind.RENEWAL
+    if status == ApplicationStatus.APPROVED:
+        return "Renewal approved" if renewal else "Approved application"
+    if status == ApplicationStatus.DECLINED:
+        return "Declined renewal" if renewal else "Declined application"
+    if status == ApplicationStatus.WITHDRAWN:
+        return "Withdrawn renewal" if renewal else "Withdrawn application"
+    return "Renewal" if renewal else "New application"
+
+
 def build_application_message(
     view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo
 ) -> tuple[str, list[Block]]:
     """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks)."""
     a = view.application
     council = view.council.name
-    kind = "Renewal" if a.kind == ApplicationKind.RENEWAL else "New application"
+    kind = _headline(a.kind, a.status)
     status = STATUS_LABELS.get(a.status, a.status)
     text = f"{kind}: {mrkdwn(truncate(council, 200))} ({status})"
     blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]

@@ -24,6 +24,7 @@ from scheduler.review import send_review_reminders
 
 AMIRA, YONAS, PATEL = "U0DEMOLIV1", "U0DEMOLIV2", "U0DEMOCLR1"
 GARETH, RUTH, JOE, HELEN = "U0DEMOOFF1", "U0DEMOGRP1", "U0DEMONAT1", "U0DEMOTRU1"
+VISITOR = "U0DEMOVIS1"  # in the workspace, neither staff nor on the roster
 
 
 def _name(user: str) -> str:
@@ -93,16 +94,20 @@ async def roster_chapter(story: Story) -> None:
     for user, (name, constituency) in CAST.items():
         if constituency == "staff":
             continue
-        story.say(f"Sam types `/sanctuary group add <@{user}|{name}> {constituency}`.")
+        # Slack shows the mention Sam picked as @name; the bot receives <@U…|name>.
+        story.say(f"Sam types `/sanctuary group add @{name} {constituency}`.")
         body = await _command(story, STAFF_ID, f"group add <@{user}|{name}> {constituency}")
         if "Added" not in str(body.get("text")):
             raise RuntimeError(f"adding {name} failed: {body.get('text')}")
-    story.say("Sam mistypes a keyword:")
+    story.say("Sam mistypes a keyword: `/sanctuary group add @Helen trustees`.")
     body = await _command(story, STAFF_ID, f"group add <@{HELEN}|Helen> trustees")
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
-    story.say("Anyone can see the roster with `/sanctuary group`:")
+    story.say("Members of the working group (and staff) see the roster with `/sanctuary group`:")
     body = await _command(story, RUTH, "group")
     story.show_private(_name(RUTH), str(body.get("text", "")), body.get("blocks"))
+    story.say("Someone outside the working group asks too; who is on it is not theirs to see:")
+    body = await _command(story, VISITOR, "group")
+    story.show_private(_name(VISITOR), str(body.get("text", "")), body.get("blocks"))
 
 
 async def _deadline(story: Story) -> datetime:
@@ -160,7 +165,7 @@ async def reminders_chapter(story: Story) -> None:
     await send_review_reminders(deps, client)
     ts, _ = _the_post(story)
     warning = story.slack.thread(CHANNEL_ID, ts)[-1]
-    story.show_private("the channel", warning.text, None)
+    story.show_public("in the post's thread, also sent to the channel", warning)
 
 
 async def more_votes_chapter(story: Story) -> None:
