@@ -218,8 +218,8 @@ async def _unless_stopped(stop: asyncio.Event, step: Awaitable[T]) -> T:
     if work.done():
         return work.result()
     work.cancel()
-    with contextlib.suppress(BaseException):
-        await work
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await work  # whatever it was doing is abandoned: the process is stopping
     raise _Stopped
 
 
@@ -233,10 +233,8 @@ async def check_slack(settings: Settings, client: AsyncWebClient) -> None:
         log.warning(
             "The app lacks the scopes %s: %s", ", ".join(identity.missing_scopes), REINSTALL
         )
-    assert settings.channel is not None
-    name = await patiently(
-        lambda: check_channel(client, settings.channel or ""), "check SANCTUARY_CHANNEL"
-    )
+    channel = settings.channel or ""  # required by the settings for `run`
+    name = await patiently(lambda: check_channel(client, channel), "check SANCTUARY_CHANNEL")
     log.info("The working group's channel %s is private and the bot is in it", name)
     if settings.app_token is not None:
         app_token = settings.app_token
