@@ -60,6 +60,14 @@ class StrategyKind(StrEnum):
     PART_OF_BROADER = "part_of_broader"
 
 
+class EndorsementStatus(StrEnum):
+    """Where the local group's endorsement stands (criterion 3)."""
+
+    GIVEN = "given"  # stated on the form (by name), given in Slack, or recorded by staff
+    PENDING = "pending"  # the endorser named in Slack has not answered yet
+    DECLINED = "declined"  # the endorser named in Slack said they cannot endorse
+
+
 class LedgerState(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
@@ -104,8 +112,17 @@ class Application(SQLModel, table=True):
     joint_work: str = Field(sa_type=Text)
     joint_work_url: str | None = Field(default=None, max_length=2000)
     endorsed_by: str = Field(max_length=500)
-    endorsement_date: date
+    # None while an endorser named in Slack has not answered (or declined).
+    endorsement_date: date | None = Field(default=None)
     endorsement_url: str | None = Field(default=None, max_length=2000)
+    # The endorser as a Slack user, asked to endorse by DM (bot/services/endorsements.py).
+    endorser_user_id: str | None = Field(default=None, max_length=32)
+    endorsement_status: str = Field(
+        max_length=20, default=EndorsementStatus.GIVEN, sa_column_kwargs={"server_default": "given"}
+    )
+    # Staff who recorded an endorsement given outside Slack, and what they noted.
+    endorsement_recorded_by: str | None = Field(default=None, max_length=32)
+    endorsement_note: str | None = Field(default=None, sa_type=Text)
     # 4. Strategy
     strategy_url: str = Field(max_length=2000)
     strategy_kind: str = Field(max_length=20, default=StrategyKind.STANDALONE)
@@ -247,6 +264,19 @@ class Membership(SQLModel, table=True):
     # Memberships imported from the organisation's spreadsheet have no application.
     source: str = Field(default="application", max_length=20)
     strategy_url: str | None = Field(default=None, max_length=2000)
+
+
+class CheckIn(SQLModel, table=True):
+    """Progress a council made during its term, logged by staff (DESIGN.md section 5)."""
+
+    __tablename__ = "check_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    membership_id: int = Field(foreign_key="membership.id", index=True)
+    what: str = Field(sa_type=Text)
+    url: str | None = Field(default=None, max_length=2000)
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class ReminderLedger(SQLModel, table=True):

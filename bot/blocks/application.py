@@ -27,7 +27,15 @@ from bot.domain.dates import day, moment
 from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
-from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
+from models.tables import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    EndorsementStatus,
+    Outcome,
+    StrategyKind,
+    VoteChoice,
+)
 
 SECTION_LIMIT = 3000
 OUTCOME_LABELS: dict[str, str] = {
@@ -72,6 +80,27 @@ def _optional_link(url: str | None, label: str) -> str:
     return f" · {link(url, label)}" if url else ""
 
 
+def endorsement_text(a: Application) -> str:
+    """Who endorsed and when; for an endorser named in Slack, pending, given or declined."""
+    named = mrkdwn(truncate(a.endorsed_by, 300))
+    on = f" on {day(a.endorsement_date)}" if a.endorsement_date else ""
+    if a.endorsement_recorded_by:
+        by = mention(a.endorser_user_id) if a.endorser_user_id else named
+        note = mrkdwn(truncate(a.endorsement_note or "", 300))
+        return (
+            f"Endorsement given{' by ' + by if by else ''}{on} outside Slack, recorded by "
+            f"{mention(a.endorsement_recorded_by)}: {note}"
+        )
+    if not a.endorser_user_id:
+        return f"Endorsed by {named}{on}"
+    endorser = mention(a.endorser_user_id) + (f" ({named})" if named else "")
+    if a.endorsement_status == EndorsementStatus.PENDING:
+        return f"Endorsement pending: {endorser} has been asked to endorse it"
+    if a.endorsement_status == EndorsementStatus.DECLINED:
+        return f"Endorsement declined by {endorser}"
+    return f"Endorsement given by {endorser}{on}"
+
+
 def criteria_blocks(view: ApplicationView) -> list[Block]:
     """The five criteria with their evidence and links; contacts unless erased."""
     a = view.application
@@ -90,8 +119,7 @@ def criteria_blocks(view: ApplicationView) -> list[Block]:
             f"*3. Local group* {mrkdwn(truncate(a.group_names, 500))}\n"
             f"Joint work: {mrkdwn(truncate(a.joint_work, 1500))}"
             f"{_optional_link(a.joint_work_url, 'evidence')}\n"
-            f"Endorsed by {mrkdwn(truncate(a.endorsed_by, 300))} on {day(a.endorsement_date)}"
-            f"{_optional_link(a.endorsement_url, 'endorsement')}"
+            f"{endorsement_text(a)}{_optional_link(a.endorsement_url, 'endorsement')}"
         ),
         _section(
             f"*4. Strategy* {link(a.strategy_url, 'public strategy')} · {strategy_kind}, "

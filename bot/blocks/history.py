@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
-from bot.domain.escape import mrkdwn, truncate
+from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
 from bot.services.history import HistoryItem
 from models.tables import Council, VoteChoice
@@ -97,6 +97,22 @@ def _nag(a: str, d: dict[str, Any]) -> str:
     return f"Renewal reminder posted: {days} days before the membership ends"
 
 
+def _quoted(d: dict[str, Any], key: str, limit: int = 300) -> str:
+    return "“" + mrkdwn(truncate(str(d.get(key) or ""), limit)) + "”"
+
+
+def _progress(a: str, d: dict[str, Any]) -> str:
+    url = d.get("url")
+    shown = f" ({link(str(url), 'link')})" if url else ""
+    return f"{a} logged the council's progress: {_quoted(d, 'what')}{shown}"
+
+
+def _check_in(a: str, d: dict[str, Any]) -> str:
+    months = d.get("months")
+    when = f"{months} months into the term" if isinstance(months, int) else "during the term"
+    return f"Check-in posted ({when}): staff invited to log progress"
+
+
 _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "application.registered": lambda a, d: (
         f"{a} registered the application" + (" (a renewal)" if d.get("kind") == "renewal" else "")
@@ -110,6 +126,23 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "vote.changed": _vote,
     "vote.withdrawn": lambda a, d: f"{a} withdrew their vote",
     "conflict.declared": lambda a, d: f"{a} declared a conflict of interest and is recused",
+    "conflict.endorser_recused": lambda a, d: (
+        f"{mention(str(d.get('member') or ''))} is recused: named as the endorser"
+    ),
+    "endorsement.requested": lambda a, d: (
+        f"Asked {mention(str(d.get('endorser') or ''))} by direct message to endorse it"
+    ),
+    "endorsement.given": lambda a, d: f"{a} endorsed the application for the local group",
+    "endorsement.declined": lambda a, d: f"{a} could not endorse the application",
+    "endorsement.question": lambda a, d: (
+        f"{a} (the endorser) asked staff: {_quoted(d, 'question')}"
+    ),
+    "endorsement.recorded": lambda a, d: (
+        f"{a} recorded an endorsement given outside Slack: {_quoted(d, 'note')}"
+    ),
+    "check_in.sent": _check_in,
+    "check_in.skipped": lambda a, d: "A check-in was skipped (a later one went)",
+    "check_in.logged": _progress,
     "comment.added": lambda a, d: f"{a} commented in the thread",
     "comment.edited": lambda a, d: f"{a} edited a comment",
     "comment.deleted": lambda a, d: f"{a} deleted a comment",

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     SectionBlock,
     UrlInputElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -81,10 +82,35 @@ def _url(name: str, label: str, form: ApplicationForm, *, optional: bool = False
     return _input(name, label, element, optional=optional)
 
 
-def _date(name: str, label: str, form: ApplicationForm, *, hint: str | None = None) -> InputBlock:
+def _date(
+    name: str,
+    label: str,
+    form: ApplicationForm,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
     value: date | None = getattr(form, name)
     initial = value.isoformat() if value else None
-    return _input(name, label, DatePickerElement(action_id=name, initial_date=initial), hint=hint)
+    element = DatePickerElement(action_id=name, initial_date=initial)
+    return _input(name, label, element, hint=hint, optional=optional)
+
+
+def _endorser(form: ApplicationForm) -> InputBlock:
+    """The endorser as a Slack user: the bot asks them by DM (bot/services/endorsements.py)."""
+    element = UserSelectElement(
+        action_id=ids.ENDORSER_USER_BLOCK,
+        placeholder="Pick a person in Slack",
+        initial_user=form.endorser_user_id or None,
+    )
+    return _input(
+        "endorser_user_id",
+        "Endorser in Slack",
+        element,
+        hint="If the endorser is in this Slack, name them: the bot asks them to endorse, and "
+        "the date is when they answer. Otherwise give their name and the date above.",
+        optional=True,
+    )
 
 
 def _heading(text: str, detail: str) -> list[Block]:
@@ -173,10 +199,19 @@ def build_application_modal(
             "endorsed_by",
             "Endorsed by",
             form,
-            hint="Who endorsed it, e.g. the group's steering group.",
+            hint="Who endorsed it, e.g. the group's steering group (optional when the "
+            "endorser is named in Slack below).",
+            optional=True,
         ),
-        _date("endorsement_date", "Date of the endorsement", form),
+        _date(
+            "endorsement_date",
+            "Date of the endorsement",
+            form,
+            hint="Leave empty when the endorser is named in Slack below.",
+            optional=True,
+        ),
         _url("endorsement_url", "Link to the endorsement", form, optional=True),
+        _endorser(form),
         *_heading(
             "4. Strategy",
             "A written strategy, publicly available, committing for at least three years.",

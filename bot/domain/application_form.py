@@ -48,6 +48,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "endorsed_by": "endorsed by",
     "endorsement_date": "endorsement date",
     "endorsement_url": "endorsement link",
+    "endorser_user_id": "endorser in Slack",
     "strategy_url": "strategy link",
     "strategy_kind": "strategy kind",
     "strategy_start": "strategy start",
@@ -57,6 +58,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "councillor_portfolio": "councillor portfolio",
 }
 
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _EMAIL = re.compile(r"^[^@\s<>|,;:\"()\[\]]+@[^@\s<>|,;:\"()\[\]]+\.[^@\s<>|,;:\"()\[\]]{2,}$")
 _URL_FORBIDDEN = re.compile(r"[\s<>|\"]")
 
@@ -84,6 +86,7 @@ class ApplicationForm:
     endorsed_by: str = ""
     endorsement_date: date | None = None
     endorsement_url: str = ""
+    endorser_user_id: str = ""  # the endorser as a Slack user, asked by DM
     strategy_url: str = ""
     strategy_kind: str = ""
     strategy_start: date | None = None
@@ -110,6 +113,8 @@ class ApplicationForm:
             name: getattr(application, name) or ("" if name not in _DATE_FIELDS else None)
             for name in EVIDENCE_LABELS
         }
+        if application.endorser_user_id:
+            values["endorsement_date"] = None  # their answer dates it, not the form
         for position, officer in enumerate(officers[:OFFICER_SLOTS], start=1):
             values[f"officer{position}_name"] = officer.name
             values[f"officer{position}_role"] = officer.role
@@ -132,8 +137,11 @@ class ApplicationForm:
     def evidence(self) -> dict[str, Any]:
         """The Application column values this form sets."""
         values: dict[str, Any] = {name: getattr(self, name) for name in EVIDENCE_LABELS}
-        for name in ("joint_work_url", "endorsement_url"):
+        for name in ("joint_work_url", "endorsement_url", "endorser_user_id"):
             values[name] = values[name] or None
+        if self.endorser_user_id:
+            # Dated by the endorser's answer (bot/services/endorsements.py), not by the form.
+            del values["endorsement_date"]
         return values
 
     def changes_from(self, before: ApplicationForm) -> tuple[str, ...]:
@@ -236,8 +244,21 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
     need("group_names", "Name the local City of Sanctuary group and/or refugee networks.")
     need("joint_work", "Describe the joint work with the group.")
     url("joint_work_url", False, "")
-    need("endorsed_by", "Say who endorsed the application.")
-    past("endorsement_date", "endorsement was given")
+    if form.endorser_user_id:
+        if not _SLACK_USER.match(form.endorser_user_id):
+            errors.setdefault("endorser_user_id", "Pick the endorser again from the list.")
+        if form.endorsement_date is not None:
+            errors.setdefault(
+                "endorsement_date",
+                "Leave the date empty when the endorser is named in Slack: the bot asks them, "
+                "and their answer dates the endorsement.",
+            )
+    else:
+        need(
+            "endorsed_by",
+            "Say who endorsed the application, or name the endorser in Slack below.",
+        )
+        past("endorsement_date", "endorsement was given")
     url("endorsement_url", False, "")
     # 4. Strategy
     url("strategy_url", True, "the public strategy")

@@ -26,6 +26,8 @@ class ReviewRules:
     renewal_nag_days: tuple[int, ...] = (90, 30, 7, 0)
     expiring_window_days: int = 90
     contact_retention_months: int = 24
+    # Months into a term when the channel is invited to log the council's progress.
+    check_in_months: tuple[int, ...] = (12, 24)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    NOT_ENDORSER = auto()  # endorser: the user named as the endorser (None: nobody in Slack)
+    ENDORSER_RECUSED = auto()  # the endorser may not vote on (or declare on) the application
 
 
 class Task(StrEnum):
@@ -42,6 +44,8 @@ class Task(StrEnum):
     CHANGE_ROSTER = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    RECORD_ENDORSEMENT = auto()
+    LOG_PROGRESS = auto()
 
 
 class Thing(StrEnum):

@@ -29,6 +29,7 @@ from bot.services.applications import (
     load_view,
     locked_application,
 )
+from bot.services.endorsements import endorser_changed, recuse_endorser, start_endorsement
 from bot.services.rounds import close_current_round
 from models.dialect import insert_for
 from models.tables import (
@@ -156,6 +157,7 @@ async def register_application(
         updated_at=now,
         **form.evidence(),
     )
+    start_endorsement(application, previous_endorser=None)
     session.add(application)
     await session.flush()
     assert application.id is not None
@@ -167,7 +169,9 @@ async def register_application(
         code=council.code,
         kind=application.kind,
         renewal_of=application.renewal_of_id,
+        endorser=application.endorser_user_id,
     )
+    await recuse_endorser(session, application, now)
     await session.flush()
     return application
 
@@ -178,6 +182,7 @@ class EvidenceUpdate:
     council: Council
     changed: tuple[str, ...]  # field names, an officer slot once (`officer2`)
     opened_round: int | None  # the new round's number, when further work was asked for
+    ask_endorser: bool = False  # a (new) endorser was named in Slack: the bot asks them
 
     @property
     def changed_labels(self) -> str:
@@ -222,8 +227,11 @@ async def update_evidence(
     if not changed and application.status == ApplicationStatus.FURTHER_WORK:
         # A new round restarts the voting: only updated evidence may do that.
         raise Refused(Refusal.NOTHING_CHANGED)
+    endorser_before = application.endorser_user_id
     for name, value in form.evidence().items():
         setattr(application, name, value)
+    start_endorsement(application, previous_endorser=endorser_before)
+    ask_endorser = endorser_changed(application, endorser_before)
     application.updated_at = now
     if any(name.startswith("officer") for name in changed):
         for officer in officers:
@@ -242,8 +250,10 @@ async def update_evidence(
     trail.record("application.updated", changed=changed)
     if opened is not None:
         trail.record("round.opened", round=opened, changed=changed)
+    if ask_endorser:
+        await recuse_endorser(session, application, now)
     await session.flush()
-    return EvidenceUpdate(application, council, changed, opened)
+    return EvidenceUpdate(application, council, changed, opened, ask_endorser)
 
 
 async def withdraw(

@@ -1,7 +1,8 @@
 """Who may do what: every command, button and modal submission against four actors.
 
 Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
-recused by a declared conflict, and an outsider. Each row of the table says what each actor gets:
+recused by a declared conflict, a member named in Slack as the application's endorser (recused
+for that; only they may press the buttons in the DM that asks them), and an outsider. Each row of the table says what each actor gets:
 ALLOWED (the expected text or form), or a polite refusal only they see, with nothing changed in
 the database. Staff who are not on the roster cannot vote or declare conflicts: DESIGN.md §4,
 "Anyone not on the roster gets a polite refusal" — staff record decisions instead; to vote, a
@@ -18,6 +19,7 @@ from sqlmodel import func, select
 
 from bot.domain import ids
 from bot.runtime import Runtime
+from bot.sending.endorsements import ask_endorser
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
 from tests.conftest import OUTSIDER, STAFF
@@ -26,7 +28,14 @@ from tests.e2e.test_registration import answers, open_modal, pick
 
 MEMBER = "U0LIVED001"
 RECUSED = "U0TRUST001"
-ACTORS = {"staff": STAFF, "member": MEMBER, "recused": RECUSED, "outsider": OUTSIDER}
+ENDORSER = "U0GROUP001"
+ACTORS = {
+    "staff": STAFF,
+    "member": MEMBER,
+    "recused": RECUSED,
+    "endorser": ENDORSER,
+    "outsider": OUTSIDER,
+}
 
 
 class Refused(str):
@@ -37,7 +46,9 @@ STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
 RECUSED_VOTE = "declared a conflict of interest on this application"
+ENDORSER_RECUSED = "named as the endorser of this application"
 VIEW = "<opens a form>"
+NOT_ENDORSER = "only the endorser named on this application"
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Case:
     kind: str  # command | button
     what: str  # command text or action id
     expect: dict[str, str]  # actor -> text they are told, or VIEW
+    where: str = "post"  # the button is on the application's post, or in the endorser's DM
 
 
 def everyone(text: str) -> dict[str, str]:
@@ -53,11 +65,17 @@ def everyone(text: str) -> dict[str, str]:
 
 def staff_only(allowed: str, refused: str = STAFF_ONLY) -> dict[str, str]:
     no = Refused(refused)
-    return {"staff": allowed, "member": no, "recused": no, "outsider": no}
+    return {"staff": allowed, "member": no, "recused": no, "endorser": no, "outsider": no}
+
+
+def endorser_only(allowed: str) -> dict[str, str]:
+    no = Refused(NOT_ENDORSER)
+    return {"staff": no, "member": no, "recused": no, "endorser": allowed, "outsider": no}
 
 
 VOTE = {"staff": Refused(NOT_MEMBER_VOTE), "member": "Vote ", "recused": Refused(RECUSED_VOTE)}
 VOTE["outsider"] = Refused(NOT_MEMBER_VOTE)
+VOTE["endorser"] = Refused(ENDORSER_RECUSED)
 
 TABLE: list[Case] = [
     Case("command", "help", everyone("/sanctuary")),
@@ -70,6 +88,7 @@ TABLE: list[Case] = [
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
     Case("command", "decide sheffield", staff_only(VIEW)),
+    Case("command", "endorse sheffield By email", staff_only("Recorded the endorsement")),
     Case("button", ids.VOTE_APPROVE, VOTE),
     Case("button", ids.VOTE_FURTHER_WORK, VOTE),
     Case("button", ids.VOTE_DECLINE, VOTE),
@@ -81,12 +100,16 @@ TABLE: list[Case] = [
             "staff": Refused(NOT_MEMBER_CONFLICT),
             "member": VIEW,
             "recused": Refused("already declared"),
+            "endorser": Refused(ENDORSER_RECUSED),
             "outsider": Refused(NOT_MEMBER_CONFLICT),
         },
     ),
     Case("button", ids.RECORD_DECISION, staff_only(VIEW)),
     Case("button", ids.EDIT_APPLICATION, staff_only(VIEW)),
     Case("button", ids.WITHDRAW_APPLICATION, staff_only(VIEW)),
+    Case("button", ids.ENDORSE, endorser_only("your endorsement of"), where="dm"),
+    Case("button", ids.CANNOT_ENDORSE, endorser_only("you cannot endorse"), where="dm"),
+    Case("button", ids.ASK_ENDORSEMENT_QUESTION, endorser_only(VIEW), where="dm"),
 ]
 
 
@@ -109,10 +132,14 @@ async def snapshot(bot: Runtime) -> dict[str, Any]:
 
 @pytest.fixture
 async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
-    """A roster, an application under review, and RECUSED's declared conflict; returns its ts."""
+    """A roster, an application under review naming ENDORSER in Slack, and RECUSED's declared
+    conflict; returns its ts."""
     await add_roster(bot.deps, standin)
     standin.add_user("U0NEWMEMB1", "Newcomer")
-    app_id, ts = await post_application(bot.deps, standin)
+    app_id, ts = await post_application(
+        bot.deps, standin, endorser_user_id=ENDORSER, endorsement_status="pending"
+    )
+    assert (await ask_endorser(bot.deps, bot.client, app_id)).ok
     await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
     await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
     modal = standin.last_view(RECUSED)
@@ -131,6 +158,11 @@ async def _act(
     told = len(standin.ephemerals(user))
     if case.kind == "command":
         reply = await slack.slash_command(user, case.what)
+    elif case.where == "dm":  # the DM that asks the endorser (a message of its own)
+        [dm] = standin.messages(standin.dm_channel_id(ENDORSER))
+        reply = await slack.block_action(
+            user, case.what, channel_id=dm.channel, message_ts=dm.ts, value="1"
+        )
     else:
         reply = await slack.block_action(user, case.what, message_ts=ts, value="1:1")
     assert reply.status == 200
@@ -168,7 +200,7 @@ async def _staff_form(slack: SignedSlackClient, standin: SlackStandIn, ts: str, 
     return view
 
 
-@pytest.mark.parametrize("actor", ["member", "recused", "outsider"])
+@pytest.mark.parametrize("actor", ["member", "recused", "endorser", "outsider"])
 async def test_staff_forms_submitted_by_others_are_refused(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, scene: str, actor: str
 ) -> None:
@@ -202,7 +234,13 @@ async def test_staff_forms_submitted_by_others_are_refused(
 
 @pytest.mark.parametrize(
     ("actor", "allowed"),
-    [("staff", False), ("member", True), ("recused", False), ("outsider", False)],
+    [
+        ("staff", False),
+        ("member", True),
+        ("recused", False),
+        ("endorser", False),
+        ("outsider", False),
+    ],
 )
 async def test_conflict_form_submission(
     bot: Runtime,
