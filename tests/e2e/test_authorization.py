@@ -5,8 +5,9 @@ recused by a declared conflict, a member named in Slack as the application's end
 for that; only they may press the buttons in the DM that asks them), and an outsider. Each row
 of the table says what each actor gets: ALLOWED (the expected text or form), or a polite
 refusal only they see, with nothing changed in the database. Staff who are not on the roster
-cannot vote or declare conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite refusal" — staff record decisions instead; to vote, a
-member of staff is added to the roster (the `national` constituency) like anyone else.
+cannot vote or declare conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite
+refusal" — staff record decisions instead; to vote, a member of staff is added to the roster
+(the `national` constituency) like anyone else.
 """
 
 from __future__ import annotations
