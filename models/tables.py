@@ -112,8 +112,9 @@ class Application(SQLModel, table=True):
     joint_work: str = Field(sa_type=Text)
     joint_work_url: str | None = Field(default=None, max_length=2000)
     endorsed_by: str = Field(max_length=500)
-    # None while an endorser named in Slack has not answered (or declined).
-    endorsement_date: date | None = Field(default=None)
+    # For an endorser named in Slack, the day of their latest answer (or of the request, while
+    # pending); else the date the form gives.
+    endorsement_date: date
     endorsement_url: str | None = Field(default=None, max_length=2000)
     # The endorser as a Slack user, asked to endorse by DM (bot/services/endorsements.py).
     endorser_user_id: str | None = Field(default=None, max_length=32)

@@ -53,7 +53,7 @@ JOBS: list[Job] = [
         run=post_renewal_nags,
         every_seconds=3600,
         description="Post the renewal nags that are due (by default 90, 30 and 7 days before a "
-        "term ends, and on its last day).",
+        "term ends, and on its last day), and the check-ins 12 and 24 months into a term.",
         run_at_start=True,
     ),
     Job(

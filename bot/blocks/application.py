@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks import button_value
+from bot.blocks.check_ins import progress_section
 from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
@@ -83,7 +84,7 @@ def _optional_link(url: str | None, label: str) -> str:
 def endorsement_text(a: Application) -> str:
     """Who endorsed and when; for an endorser named in Slack, pending, given or declined."""
     named = mrkdwn(truncate(a.endorsed_by, 300))
-    on = f" on {day(a.endorsement_date)}" if a.endorsement_date else ""
+    on = f" on {day(a.endorsement_date)}"
     if a.endorsement_recorded_by:
         by = mention(a.endorser_user_id) if a.endorser_user_id else named
         note = mrkdwn(truncate(a.endorsement_note or "", 300))
@@ -95,9 +96,9 @@ def endorsement_text(a: Application) -> str:
         return f"Endorsed by {named}{on}"
     endorser = mention(a.endorser_user_id) + (f" ({named})" if named else "")
     if a.endorsement_status == EndorsementStatus.PENDING:
-        return f"Endorsement pending: {endorser} has been asked to endorse it"
+        return f"Endorsement pending: {endorser} was asked to endorse it{on}"
     if a.endorsement_status == EndorsementStatus.DECLINED:
-        return f"Endorsement declined by {endorser}"
+        return f"Endorsement declined by {endorser}{on}"
     return f"Endorsement given by {endorser}{on}"
 
 
@@ -195,6 +196,8 @@ def build_application_message(
         )
     )
     blocks += criteria_blocks(view)
+    if a.renewal_of_id is not None:
+        blocks.append(_section(progress_section(view.progress, timezone)))
     blocks.append(DividerBlock())
     blocks.append(_section(tally_text(view, rules)))
     for decision in view.decisions:

@@ -15,11 +15,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain import ids
 from bot.domain.constituencies import describe
 from bot.domain.dates import day, local_date
-from bot.domain.escape import mrkdwn
+from bot.domain.escape import link, mrkdwn, truncate
+from bot.services.check_ins import RECENT_PROGRESS_DAYS
 from bot.services.home import HomeData, OpenItem
 
 MAX_HOME_BLOCKS = 100
@@ -148,6 +150,16 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
             ],
             f"No membership ends within {staff.ending_within_days} days.",
         )
+        blocks += _list(
+            f"Progress logged in the last {RECENT_PROGRESS_DAYS} days",
+            [
+                f"• *{mrkdwn(truncate(p.council, 100))}*: {mrkdwn(truncate(p.what, 200))}"
+                + (f" · {link(p.url, 'link')}" if p.url else "")
+                + f" ({mention(p.logged_by)}, {day(local_date(p.logged_at, tz))})"
+                for p in staff.progress
+            ],
+            "No progress logged lately: the check-ins invite it 12 and 24 months into a term.",
+        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Updated {day(today)}.")]))
-    assert len(blocks) <= MAX_HOME_BLOCKS  # at most 49: a few fixed blocks, 6 lists of 7
+    assert len(blocks) <= MAX_HOME_BLOCKS  # at most 56: a few fixed blocks, 7 lists of 7
     return View(type="home", blocks=blocks)

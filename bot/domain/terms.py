@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -44,6 +45,13 @@ def years_later(start: date, years: int) -> date:
         return start.replace(year=start.year + years)
     except ValueError:
         return start.replace(year=start.year + years, day=28)
+
+
+def months_later(start: date, months: int) -> date:
+    """The same day `months` later, or the last day of a shorter month (31 Jan + 1: 28 Feb)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
 
 
 def term_for_approval(decided_on: date, renewing: Membership | None) -> tuple[date, date]:

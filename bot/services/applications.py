@@ -9,9 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.refusals import Refusal, Refused, Thing
 from bot.domain.review import Tally
+from bot.services.check_ins import progress_of
 from bot.services.rounds import current_round
 from models.tables import (
     Application,
+    CheckIn,
     Conflict,
     ContactOfficer,
     Council,
@@ -33,6 +35,8 @@ class ApplicationView:
     tally: Tally
     recused: tuple[tuple[str, str], ...]  # (Slack user id, reason)
     decisions: tuple[Decision, ...]  # all rounds, oldest first
+    # For a renewal: the progress logged at the check-ins of the term it renews.
+    progress: tuple[CheckIn, ...] = ()
 
     @property
     def decision(self) -> Decision | None:
@@ -105,6 +109,7 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
             .order_by(col(Decision.round))
         )
     ).all()
+    progress = await progress_of(session, application.renewal_of_id)
     return ApplicationView(
         application=application,
         council=council,
@@ -113,4 +118,5 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
         tally=Tally.of(votes),
         recused=tuple((user, reason) for user, reason in recused),
         decisions=tuple(decisions),
+        progress=tuple(progress),
     )

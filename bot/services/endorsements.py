@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -91,15 +91,18 @@ def endorser_changed(application: Application, before: str | None) -> bool:
     return bool(application.endorser_user_id) and application.endorser_user_id != before
 
 
-def start_endorsement(application: Application, *, previous_endorser: str | None) -> None:
-    """Set the status for a (new or edited) application's endorser, before it is stored."""
+def start_endorsement(
+    application: Application, *, previous_endorser: str | None, today: date
+) -> None:
+    """Set the status for a (new or edited) application's endorser, before it is stored: an
+    endorser newly named in Slack is pending from `today`."""
     if not application.endorser_user_id:
         application.endorsement_status = EndorsementStatus.GIVEN
         application.endorsement_recorded_by = None
         application.endorsement_note = None
     elif application.endorser_user_id != previous_endorser:
         application.endorsement_status = EndorsementStatus.PENDING
-        application.endorsement_date = None
+        application.endorsement_date = today
         application.endorsement_recorded_by = None
         application.endorsement_note = None
 
@@ -133,7 +136,7 @@ async def answer(
     if application.endorsement_status == status and application.endorsement_recorded_by is None:
         return EndorsementChange(application_id, council.name, status, None)
     application.endorsement_status = status
-    application.endorsement_date = local_date(now, timezone) if endorse else None
+    application.endorsement_date = local_date(now, timezone)
     application.endorsement_recorded_by = None
     application.endorsement_note = None
     application.updated_at = now

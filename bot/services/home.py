@@ -1,4 +1,4 @@
-"""What a person's App Home shows, gathered in a bounded number of queries (at most ten)."""
+"""What a person's App Home shows, gathered in a bounded number of queries (at most eleven)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.config import ReviewRules
 from bot.domain.review import QuorumState, Tally, quorum
+from bot.services.check_ins import ProgressItem, recent_progress
 from bot.services.register import current_members
 from models.tables import (
     Application,
@@ -60,6 +61,7 @@ class StaffPipeline:
     decided_lately: tuple[DecidedItem, ...]
     ending_soon: tuple[EndingItem, ...]
     ending_within_days: int = 90  # the "expiring" window (settings)
+    progress: tuple[ProgressItem, ...] = ()  # logged at check-ins lately, newest first
 
 
 @dataclass(frozen=True)
@@ -218,4 +220,5 @@ async def _staff_pipeline(
         decided_lately=tuple(DecidedItem(i, n, o, at) for i, n, o, at in decided),
         ending_soon=tuple(EndingItem(n, e) for n, e in ending),
         ending_within_days=rules.expiring_window_days,
+        progress=tuple(await recent_progress(session, now)),
     )

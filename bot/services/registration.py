@@ -157,7 +157,7 @@ async def register_application(
         updated_at=now,
         **form.evidence(),
     )
-    start_endorsement(application, previous_endorser=None)
+    start_endorsement(application, previous_endorser=None, today=local_date(now, timezone))
     session.add(application)
     await session.flush()
     assert application.id is not None
@@ -230,7 +230,9 @@ async def update_evidence(
     endorser_before = application.endorser_user_id
     for name, value in form.evidence().items():
         setattr(application, name, value)
-    start_endorsement(application, previous_endorser=endorser_before)
+    start_endorsement(
+        application, previous_endorser=endorser_before, today=local_date(now, timezone)
+    )
     ask_endorser = endorser_changed(application, endorser_before)
     application.updated_at = now
     if any(name.startswith("officer") for name in changed):

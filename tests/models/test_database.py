@@ -6,13 +6,13 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import column, insert, inspect, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
-from models.tables import AuditEntry, Member, ReminderLedger, Vote, metadata
+from models.tables import Application, AuditEntry, Member, ReminderLedger, Vote, metadata
 from tests import factories
 from tests.conftest import START
 
@@ -73,9 +73,24 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
     await upgrade(engine, "0001")
     sessions = make_session_factory(engine)
     async with transaction(sessions) as session:
-        application = await factories.application(session, at=START)
+        council = await factories.council(session, at=START)
         member = await factories.member(session, "U0LIVED001", "lived", at=START)
     async with engine.begin() as conn:  # as the 0001 schema had it: no constituency column
+        # The application's row as the 0001 schema holds it (later columns left out).
+        old_columns = await conn.run_sync(
+            lambda c: {column["name"] for column in inspect(c).get_columns("application")}
+        )
+        row = Application(
+            council_id=council.id,  # type: ignore[arg-type]
+            registered_by="U0STAFF001",
+            registered_at=START,
+            updated_at=START,
+            **factories.evidence(START.date()),
+        ).model_dump(exclude={"id"})
+        values = {k: v for k, v in row.items() if k in old_columns}
+        old_table = table("application", *(column(k) for k in values))
+        await conn.execute(insert(old_table).values(values))
+        application = (await conn.execute(text("SELECT id FROM application"))).one()
         await conn.execute(
             text(
                 "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "

@@ -21,7 +21,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("application", schema=None) as batch_op:
-        batch_op.alter_column("endorsement_date", existing_type=sa.Date(), nullable=True)
         batch_op.add_column(
             sa.Column(
                 "endorser_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
@@ -71,4 +70,3 @@ def downgrade() -> None:
         batch_op.drop_column("endorsement_recorded_by")
         batch_op.drop_column("endorsement_status")
         batch_op.drop_column("endorser_user_id")
-        batch_op.alter_column("endorsement_date", existing_type=sa.Date(), nullable=False)
