@@ -73,11 +73,17 @@ async def open_rounds(session: AsyncSession, now: datetime) -> list[OpenRound]:
 
 
 async def waiting_members(session: AsyncSession, open_round: OpenRound) -> list[str]:
-    """Slack user ids of those to remind: active, not voted in the round, not recused."""
+    """Slack user ids of those to remind: active, not voted in the round, not recused (nor the
+    application's endorser)."""
     voted = select(Vote.member_id).where(
         Vote.application_id == open_round.application_id, Vote.round == open_round.round
     )
     recused = select(Conflict.member_id).where(Conflict.application_id == open_round.application_id)
+    # The endorser is recused even when added to the roster after the application was registered.
+    endorser = select(Application.endorser_user_id).where(
+        Application.id == open_round.application_id,
+        col(Application.endorser_user_id).is_not(None),
+    )
     rows = (
         await session.exec(
             select(Member.slack_user_id)
@@ -85,6 +91,7 @@ async def waiting_members(session: AsyncSession, open_round: OpenRound) -> list[
                 col(Member.active).is_(True),
                 col(Member.id).not_in(voted),
                 col(Member.id).not_in(recused),
+                col(Member.slack_user_id).not_in(endorser),
             )
             .order_by(col(Member.added_at))
         )

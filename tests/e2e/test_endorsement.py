@@ -8,6 +8,7 @@ record an endorsement given outside Slack.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, func, select
@@ -16,8 +17,9 @@ from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import CHANNEL_ID
-from models.tables import Application, AuditEntry, Conflict, ReminderLedger
+from models.tables import Application, AuditEntry, Conflict, ReminderLedger, ReviewRound
 from scheduler.posting import post_pending_applications
+from scheduler.review import send_review_reminders
 from tests.conftest import OUTSIDER, STAFF, STAFF_2
 from tests.e2e.helpers_review import add_roster, click, post_text
 from tests.e2e.test_registration import answers, open_modal, pick, submit
@@ -256,3 +258,22 @@ async def test_the_form_asks_for_a_name_and_date_or_a_slack_user(
     assert "Endorsed by The steering group on 31 January 2026" in post_text(
         standin, standin.messages()[-1].ts
     )
+
+
+async def test_an_endorser_added_to_the_roster_later_is_still_recused(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Named before joining the working group: no vote, no reminder to vote, once they join."""
+    standin.add_user(ENDORSER, "Ruth")
+    await add_roster(bot.deps, standin, {MEMBER: ("Amira", "lived")})
+    app_id, ts = await register_with_endorser(slack, standin)
+    await add_roster(bot.deps, standin, {ENDORSER: ("Ruth", "group")})
+
+    told = await click(slack, standin, ENDORSER, ids.VOTE_APPROVE, ts, f"{app_id}:1")
+    assert "named as the endorser" in told
+    async with bot.deps.sessions() as session:
+        deadline = (await session.exec(select(ReviewRound.deadline_at))).one()
+    assert deadline is not None
+    await send_review_reminders(bot.deps, bot.client, now=deadline - timedelta(days=3))
+    assert any("vote" in m.text for m in dms(standin, MEMBER))  # the reminders went
+    assert [m.text for m in dms(standin, ENDORSER) if "vote" in m.text.lower()] == []
