@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from bot.domain import ids
+from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import CHANNEL_ID
@@ -277,3 +278,46 @@ async def test_an_endorser_added_to_the_roster_later_is_still_recused(
     await send_review_reminders(bot.deps, bot.client, now=deadline - timedelta(days=3))
     assert any("vote" in m.text for m in dms(standin, MEMBER))  # the reminders went
     assert [m.text for m in dms(standin, ENDORSER) if "vote" in m.text.lower()] == []
+
+
+async def _edit(
+    slack: SignedSlackClient, standin: SlackStandIn, ts: str, values: dict[str, Any]
+) -> None:
+    opened = len(standin.calls("views.open"))
+    await slack.block_action(STAFF, ids.EDIT_APPLICATION, message_ts=ts, value="1")
+    await standin.wait_for("views.open", count=opened + 1)
+    form = standin.last_view(STAFF)
+    assert form is not None and form["callback_id"] == ids.EDIT_VIEW
+    told = len(standin.ephemerals(STAFF))
+    await slack.view_submission(STAFF, form, slack.fill_view_state(form, values))
+    assert standin.view_errors(form["id"]) is None
+    await standin.wait_until(lambda: len(standin.ephemerals(STAFF)) > told)
+
+
+async def test_an_edit_keeps_a_given_endorsement_and_asks_a_newly_named_endorser(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, clock: FixedClock
+) -> None:
+    await add_roster(bot.deps, standin)
+    _, ts = await register_with_endorser(slack, standin)
+    [dm] = dms(standin, ENDORSER)
+    await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
+    await standin.wait_until(lambda: "Endorsement given by @Ruth" in post_text(standin, ts))
+
+    # Another field edited a week later: the endorsement stays as given, and dated.
+    clock.advance(timedelta(days=7))
+    await _edit(slack, standin, ts, {"joint_work": "Welcome events and a shared ESOL directory."})
+    assert "Endorsement given by @Ruth (City of Sanctuary Sheffield) on 2 March 2026" in (
+        post_text(standin, ts)
+    )
+    assert len(dms(standin, ENDORSER)) == 1
+
+    # Another endorser named: asked afresh, pending again, and recused too.
+    other = "U0GROUP002"
+    await _edit(slack, standin, ts, {ids.ENDORSER_USER_BLOCK: other})
+    await standin.wait_until(lambda: bool(dms(standin, other)))
+    assert "Endorsement pending: @Tom (City of Sanctuary Sheffield) was asked" in (
+        post_text(standin, ts)
+    )
+    assert "Recused: @Ruth, @Tom" in post_text(standin, ts)
+    told = await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
+    assert "only the endorser named on this application" in told
