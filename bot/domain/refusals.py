@@ -31,6 +31,7 @@ class Refusal(StrEnum):
     NOT_ON_ROSTER = auto()  # user
     NOT_ENDORSER = auto()  # endorser: the user named as the endorser (None: nobody in Slack)
     ENDORSER_RECUSED = auto()  # the endorser may not vote on (or declare on) the application
+    PRIVATE = auto()  # task: for the working group and staff only
 
 
 class Task(StrEnum):
@@ -46,6 +47,8 @@ class Task(StrEnum):
     DECLARE_CONFLICT = auto()
     RECORD_ENDORSEMENT = auto()
     LOG_PROGRESS = auto()
+    SEE_ROSTER = auto()
+    SEE_CONTACTS = auto()
 
 
 class Thing(StrEnum):

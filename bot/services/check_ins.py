@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.application_form import is_http_url
+from bot.domain.links import url_problem
 from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
 from bot.domain.terms import months_later
 from bot.services import audit, ledger
@@ -144,8 +144,10 @@ async def log_progress(
         problems["what"] = "Say what the council did since it joined or since the last check-in."
     elif len(what) > WHAT_MAX:
         problems["what"] = f"Please keep this under {WHAT_MAX} characters (it has {len(what)})."
-    if url and (len(url) > URL_MAX or not is_http_url(url)):
-        problems["url"] = "Give a full web address starting with https:// (or http://)."
+    if len(url) > URL_MAX:
+        problems["url"] = f"Please keep the address under {URL_MAX} characters."
+    elif url and (problem := url_problem(url)) is not None:
+        problems["url"] = problem  # the rule the registration form follows (bot/domain/links.py)
     if problems:
         raise Refused(Refusal.INVALID, problems=problems)
     membership, council = await _term(session, membership_id)

@@ -3,15 +3,17 @@
 Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
 recused by a declared conflict, a member named in Slack as the application's endorser (recused
 for that; only they may press the buttons in the DM that asks them), and an outsider. Each row
-of the table says what each actor gets: ALLOWED (the expected text or form), or a polite
-refusal only they see, with nothing changed in the database. Staff who are not on the roster
-cannot vote or declare conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite
-refusal" — staff record decisions instead; to vote, a member of staff is added to the roster
-(the `national` constituency) like anyone else.
+of the table says what each actor gets: ALLOWED (the expected text or form, and never what
+`Shown.never` lists: DESIGN.md §4, "Who sees what"), or a polite refusal only they see, with
+nothing changed in the database. Staff who are not on the roster cannot vote or declare
+conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite refusal" — staff record
+decisions instead; to vote, a member of staff is added to the roster (the `national`
+constituency) like anyone else.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +23,9 @@ from sqlmodel import func, select
 from bot.domain import ids
 from bot.runtime import Runtime
 from bot.sending.endorsements import ask_endorser
+from bot.services.endorsements import recuse_endorser
 from bot.standin import SignedSlackClient, SlackStandIn
+from models.db import transaction
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
 from tests.conftest import OUTSIDER, STAFF
 from tests.e2e.helpers_review import add_roster, post_application
@@ -43,18 +47,34 @@ class Refused(str):
     """An expected polite refusal: nothing may change in the database."""
 
 
+class Shown(str):
+    """An expected answer that must not contain any of `never`."""
+
+    never: tuple[str, ...]
+
+    def __new__(cls, text: str, never: tuple[str, ...] = ()) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.never = never
+        return shown
+
+
 STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
 RECUSED_VOTE = "declared a conflict of interest on this application"
 ENDORSER_RECUSED = "named as the endorser of this application"
-VIEW = "<opens a form>"
 NOT_ENDORSER = "only the endorser named on this application"
+PRIVATE = "for the working group and City of Sanctuary UK staff only"
+VIEW = "<opens a form>"
+VOTER = "U0OFFCR001"  # voted Approve in the scene
+# Never shown to an outsider: a voter's or member's name, a constituency, a conflict reason, a
+# contact.
+SECRETS = (VOTER, RECUSED, MEMBER, "lived", "trustee", "I chair", "example.gov.uk", "Cllr")
 
 
 @dataclass(frozen=True)
 class Case:
-    kind: str  # command | button
+    kind: str  # command | button | home
     what: str  # command text or action id
     expect: dict[str, str]  # actor -> text they are told, or VIEW
     where: str = "post"  # the button is on the application's post, or in the endorser's DM
@@ -81,11 +101,66 @@ VOTE["endorser"] = Refused(ENDORSER_RECUSED)
 TABLE: list[Case] = [
     Case("command", "help", everyone("/sanctuary")),
     Case("command", "apply", staff_only(VIEW)),
-    Case("command", "status sheffield", everyone("Sheffield")),
-    Case("command", "history sheffield", everyone("Sheffield")),
+    Case(
+        "command",
+        "status sheffield",
+        {
+            "staff": Shown("1 vote cast", never=("I chair",)),
+            "member": Shown("1 vote cast", never=("I chair",)),
+            "recused": Shown("1 vote cast", never=("I chair",)),
+            "endorser": Shown("1 vote cast", never=("I chair",)),
+            "outsider": Shown("Sheffield", never=("vote", "quorum", *SECRETS)),
+        },
+    ),
+    Case(
+        "command",
+        "history sheffield",
+        {
+            "staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
+            "member": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "recused": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "endorser": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "outsider": Shown("Sheffield", never=("voted", "conflict", ENDORSER, *SECRETS)),
+        },
+    ),
     Case("command", "list", everyone("member councils")),
     Case("command", "renewals", everyone("90 days")),
-    Case("command", "group", everyone("lived")),
+    Case(
+        "command",
+        "group",
+        {
+            "staff": "lived",
+            "member": "lived",
+            "recused": "lived",
+            "endorser": "lived",
+            "outsider": Refused("Sorry, the roster is " + PRIVATE),
+        },
+    ),
+    Case(
+        "home",
+        "app_home_opened",
+        {
+            "staff": Shown("Pipeline (staff)", never=("I chair",)),
+            "member": Shown("Waiting for your vote", never=("Pipeline", "I chair")),
+            "recused": Shown("You are recused from", never=("Pipeline", "I chair")),
+            "endorser": Shown("You are recused from", never=("Pipeline", "I chair")),
+            "outsider": Shown(
+                "not on the working-group roster",
+                never=("Pipeline", "Waiting for your vote", "Sheffield", *SECRETS),
+            ),
+        },
+    ),
+    Case(
+        "button",
+        ids.SHOW_CONTACTS,
+        {
+            "staff": VIEW,
+            "member": VIEW,
+            "recused": VIEW,
+            "endorser": VIEW,
+            "outsider": Refused("Sorry, an application's contacts are " + PRIVATE),
+        },
+    ),
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
     Case("command", "decide sheffield", staff_only(VIEW)),
@@ -133,13 +208,17 @@ async def snapshot(bot: Runtime) -> dict[str, Any]:
 
 @pytest.fixture
 async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
-    """A roster, an application under review naming ENDORSER in Slack, and RECUSED's declared
-    conflict; returns its ts."""
+    """A roster, an application under review naming ENDORSER in Slack (asked by DM, and so
+    recused), RECUSED's declared conflict and VOTER's vote; returns the post's ts."""
     await add_roster(bot.deps, standin)
     standin.add_user("U0NEWMEMB1", "Newcomer")
     app_id, ts = await post_application(
         bot.deps, standin, endorser_user_id=ENDORSER, endorsement_status="pending"
     )
+    async with transaction(bot.deps.sessions) as session:
+        application = await session.get(Application, app_id)
+        assert application is not None
+        await recuse_endorser(session, application, bot.deps.clock.now())
     assert (await ask_endorser(bot.deps, bot.client, app_id)).ok
     await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
     await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
@@ -148,15 +227,19 @@ async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -
     state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: "I chair the group"})
     await slack.view_submission(RECUSED, modal, state)
     await standin.wait_until(lambda: bool(standin.ephemerals(RECUSED)))
+    await slack.block_action(VOTER, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_until(lambda: bool(standin.ephemerals(VOTER)))
     return ts
 
 
 async def _act(
     slack: SignedSlackClient, standin: SlackStandIn, user: str, case: Case, ts: str
 ) -> str:
-    """Do it; return what only `user` was told, or VIEW if a form opened for them."""
+    """Do it; return what only `user` was told or their Home shows, or VIEW if a form opened."""
     views = len(standin.calls("views.open"))
     told = len(standin.ephemerals(user))
+    if case.kind == "home":
+        return await _home(slack, standin, user)
     if case.kind == "command":
         reply = await slack.slash_command(user, case.what)
     elif case.where == "dm":  # the DM that asks the endorser (a message of its own)
@@ -173,7 +256,21 @@ async def _act(
     if len(standin.calls("views.open")) > views:
         standin.close_view(user, clear=True)
         return VIEW
-    return standin.ephemerals(user)[-1].text
+    said = standin.ephemerals(user)[-1]
+    return said.text + "\n" + json.dumps(said.blocks or [], ensure_ascii=False)
+
+
+async def _home(slack: SignedSlackClient, standin: SlackStandIn, user: str) -> str:
+    """Open the Home tab; what it shows once published afresh."""
+
+    def published() -> int:
+        return sum(1 for c in standin.calls("views.publish") if c.args.get("user_id") == user)
+
+    before = published()
+    reply = await slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    assert reply.status == 200
+    await standin.wait_until(lambda: published() > before)
+    return json.dumps(standin.home_view(user), ensure_ascii=False)
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))
@@ -189,8 +286,14 @@ async def test_commands_and_buttons(
             assert said == VIEW, (case.what, actor, said)
         else:
             assert expected in said, (case.what, actor, said)
+        for secret in getattr(expected, "never", ()):
+            assert secret not in said, (case.what, actor, secret, said)
+        after = await snapshot(bot)
+        if case.what == ids.SHOW_CONTACTS and expected == VIEW:  # each showing is audited
+            assert after["AuditEntry"] == before["AuditEntry"] + 1, actor
+            after["AuditEntry"] = before["AuditEntry"]
         if isinstance(expected, Refused) or expected == VIEW:
-            assert await snapshot(bot) == before, (case.what, actor)
+            assert after == before, (case.what, actor)
 
 
 async def _staff_form(slack: SignedSlackClient, standin: SlackStandIn, ts: str, action: str) -> Any:

@@ -68,6 +68,27 @@ async def test_concurrent_read_then_write_transactions_do_not_fail(
         assert len((await session.exec(select(Member))).all()) == 16
 
 
+async def _old_application(engine: AsyncEngine, council_id: int, *, posted: bool = True) -> int:
+    """An application under review as the schema the database is at holds it (columns added
+    by later revisions left out), like `factories.application`'s; its id."""
+    async with engine.begin() as conn:
+        old_columns = await conn.run_sync(
+            lambda c: {column["name"] for column in inspect(c).get_columns("application")}
+        )
+        row = Application(
+            council_id=council_id,
+            registered_by="U0STAFF001",
+            registered_at=START,
+            updated_at=START,
+            channel="C0WORKGRP1" if posted else None,
+            message_ts="1700000000.000100" if posted else None,
+            **factories.evidence(START.date()),
+        ).model_dump(exclude={"id"})
+        values = {k: v for k, v in row.items() if k in old_columns}
+        await conn.execute(insert(table("application", *map(column, values))).values(values))
+        return int((await conn.execute(text("SELECT max(id) FROM application"))).scalar_one())
+
+
 async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     await upgrade(engine, "0001")
@@ -75,28 +96,15 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
     async with transaction(sessions) as session:
         council = await factories.council(session, at=START)
         member = await factories.member(session, "U0LIVED001", "lived", at=START)
+    assert council.id is not None
+    application_id = await _old_application(engine, council.id)
     async with engine.begin() as conn:  # as the 0001 schema had it: no constituency column
-        # The application's row as the 0001 schema holds it (later columns left out).
-        old_columns = await conn.run_sync(
-            lambda c: {column["name"] for column in inspect(c).get_columns("application")}
-        )
-        row = Application(
-            council_id=council.id,  # type: ignore[arg-type]
-            registered_by="U0STAFF001",
-            registered_at=START,
-            updated_at=START,
-            **factories.evidence(START.date()),
-        ).model_dump(exclude={"id"})
-        values = {k: v for k, v in row.items() if k in old_columns}
-        old_table = table("application", *(column(k) for k in values))
-        await conn.execute(insert(old_table).values(values))
-        application = (await conn.execute(text("SELECT id FROM application"))).one()
         await conn.execute(
             text(
                 "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
                 "VALUES (:a, 1, :m, 'approve', '2026-03-02 10:00:00')"
             ),
-            {"a": application.id, "m": member.id},
+            {"a": application_id, "m": member.id},
         )
     await upgrade(engine)
     async with sessions() as session:
@@ -126,3 +134,28 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
         ).all()
     await engine.dispose()
     assert [r.first_attempt_at for r in rows] == [START, None, None]
+
+
+async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_contacts(
+    tmp_path: Path,
+) -> None:
+    """0009: every post made by an earlier version names its contacts; each gets one
+    `post.contacts_hidden` entry, which the bot acts on once (tests/e2e/test_contacts.py)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0007")  # the revision before 0009
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        sheffield = await factories.council(session, at=START)
+        leeds = await factories.council(session, code="E08000035", name="Leeds", at=START)
+    assert sheffield.id is not None and leeds.id is not None
+    posted = await _old_application(engine, sheffield.id)
+    await _old_application(engine, leeds.id, posted=False)
+    await upgrade(engine)
+    async with sessions() as session:
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.action == "post.contacts_hidden")
+            )
+        ).all()
+    await engine.dispose()
+    assert [(e.application_id, e.actor) for e in entries] == [(posted, "system")]
