@@ -192,8 +192,15 @@ async def test_register_stores_round_one_and_detects_renewal(
             )
         )
     async with transaction(sessions) as session:
+        with pytest.raises(Refused) as refused:  # a renewal gives the council's account of it
+            await register_application(
+                session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+            )
+        assert set(refused.value.detail["problems"]) == {"term_activity", "guidance_response"}
+    renewal = valid(term_activity="Welcome events", guidance_response="Updated the plan")
+    async with transaction(sessions) as session:
         second = await register_application(
-            session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+            session, renewal, actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
         )
         membership = (await session.exec(select(Membership))).one()
         assert second.kind == "renewal" and second.renewal_of_id == membership.id

@@ -13,7 +13,6 @@ from sqlmodel import select
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
 from models.tables import AuditEntry, Member, ReminderLedger, Vote, metadata
-from tests import factories
 from tests.conftest import START
 
 
@@ -72,17 +71,26 @@ async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: 
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     await upgrade(engine, "0001")
     sessions = make_session_factory(engine)
-    async with transaction(sessions) as session:
-        application = await factories.application(session, at=START)
-        member = await factories.member(session, "U0LIVED001", "lived", at=START)
-    async with engine.begin() as conn:  # as the 0001 schema had it: no constituency column
-        await conn.execute(
-            text(
-                "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
-                "VALUES (:a, 1, :m, 'approve', '2026-03-02 10:00:00')"
-            ),
-            {"a": application.id, "m": member.id},
-        )
+    # Rows as the 0001 schema had them (today's tables have columns it had not).
+    async with engine.begin() as conn:
+        for statement in (
+            "INSERT INTO council (id, code, name, created_at) "
+            "VALUES (1, 'E08000019', 'Sheffield City Council', '2026-03-02 10:00:00')",
+            "INSERT INTO application (id, council_id, kind, status, current_round, "
+            "registered_by, registered_at, updated_at, motion_date, motion_url, charter_date, "
+            "group_names, joint_work, endorsed_by, endorsement_date, strategy_url, "
+            "strategy_kind, strategy_start, strategy_end) VALUES (1, 1, 'new', "
+            "'under_review', 1, 'U0STAFF001', '2026-03-02 10:00:00', '2026-03-02 10:00:00', "
+            "'2025-08-14', 'https://democracy.example.gov.uk/motion/42', '2025-10-03', "
+            "'City of Sanctuary Sheffield', 'Joint events', 'The steering group', "
+            "'2026-01-31', 'https://www.example.gov.uk/strategy', 'standalone', "
+            "'2026-01-01', '2031-01-01')",
+            "INSERT INTO member (id, slack_user_id, constituency, active, added_by, added_at) "
+            "VALUES (1, 'U0LIVED001', 'lived', 1, 'U0STAFF001', '2026-03-02 10:00:00')",
+            "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
+            "VALUES (1, 1, 1, 'approve', '2026-03-02 10:00:00')",
+        ):
+            await conn.execute(text(statement))
     await upgrade(engine)
     async with sessions() as session:
         vote = (await session.exec(select(Vote))).one()
