@@ -55,6 +55,7 @@ async def test_the_chapter_moves_to_the_90_day_nag_and_shows_it(
     # Sam re-applies from the nag: the renewal post shows what changed since the last approval.
     nag, renewal = standin.messages()
     assert "Start renewal application" in str(nag.blocks)
+    assert renewal.text.startswith("Renewal: Sheffield City Council")
     shown = out.replace("*", "")
     assert "Renewal: Sheffield City Council" in shown
     assert "Previous term: 2 March 2026 to 2 March 2029" in shown
