@@ -184,3 +184,23 @@ async def test_the_clock_decides_when_a_lapsed_term_stops_counting(
     assert errors is None
     await standin.wait_until(lambda: bool(standin.messages()))
     assert "New application: Sheffield City Council" in posts(standin)[-1]
+
+
+async def test_editing_a_renewal_keeps_its_account_of_the_term_required(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    view = await _renewal_form(bot, slack, standin)
+    await slack.view_submission(STAFF, view, slack.fill_view_state(view, RENEWAL_ANSWERS))
+    await standin.wait_until(lambda: len(standin.messages()) == 2)
+    post = standin.messages()[-1]
+    opened = len(standin.calls("views.open"))
+    await slack.block_action(STAFF, ids.EDIT_APPLICATION, message_ts=post.ts)
+    await standin.wait_for("views.open", count=opened + 1)
+    edit = standin.last_view(STAFF)
+    assert edit is not None
+    inputs = {b["block_id"]: b for b in edit["blocks"] if b.get("type") == "input"}
+    assert inputs["term_activity"]["optional"] is False
+    assert inputs["term_activity"]["element"]["initial_value"] == RENEWAL_ANSWERS["term_activity"]
+    await slack.view_submission(STAFF, edit, slack.fill_view_state(edit, {"term_activity": ""}))
+    errors = standin.view_errors(edit["id"])
+    assert errors is not None and set(errors) == {"term_activity"}
