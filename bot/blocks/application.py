@@ -5,6 +5,7 @@ Re-rendered from the database after every change; never patched in place.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -140,9 +141,7 @@ def _shown(change: Change, value: Any) -> str:
         return link(str(value), truncate(str(value), 80))
     if change.name == "strategy_kind":
         return "stand-alone" if value == StrategyKind.STANDALONE else "part of a broader strategy"
-    if change.name in ("motion_date", "charter_date", "endorsement_date") or change.name.startswith(
-        "strategy_"
-    ):
+    if isinstance(value, date):
         return day(value)
     return mrkdwn(truncate(str(value), 300))
 
