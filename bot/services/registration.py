@@ -61,6 +61,15 @@ def _require_valid(
         raise Refused(Refusal.INVALID, problems=problems)
 
 
+def _code_of(form: ApplicationForm) -> str | None:
+    """The code of the council the form names (its GSS code, or `local:` and its name)."""
+    if form.council_code:
+        return form.council_code
+    if councils.core(form.council_other):
+        return councils.local_code(form.council_other)
+    return None
+
+
 async def _council_for(session: AsyncSession, form: ApplicationForm, now: datetime) -> Council:
     """The council the (validated) form names, created on its first application."""
     if form.council_code:
@@ -74,7 +83,7 @@ async def _council_for(session: AsyncSession, form: ApplicationForm, now: dateti
             "region": authority.region or None,
         }
     else:
-        values = {"code": councils.local_code(form.council_other), "name": form.council_other}
+        values = {"code": _code_of(form), "name": form.council_other}
     # Insert-if-absent: two registrations of a new council at once must not collide.
     await session.exec(
         insert_for(session, Council).values(**values, created_at=now).on_conflict_do_nothing()
@@ -113,11 +122,8 @@ async def _term_renewed(
 ) -> Membership | None:
     """The council's last term, if an application today renews it (DESIGN.md section 5): it
     is running, or ended less than `window_months` before."""
-    if form.council_code:
-        code = form.council_code
-    elif councils.core(form.council_other):
-        code = councils.local_code(form.council_other)
-    else:
+    code = _code_of(form)
+    if code is None:
         return None  # no council: validation says so
     latest = (
         await session.exec(
