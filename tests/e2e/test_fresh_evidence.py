@@ -4,6 +4,7 @@ warning on the post and in the decision form, checked again when staff decide.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from bot.domain import ids
 from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
-from models.tables import Application
+from models.tables import AuditEntry
 from scheduler.renewals import post_renewal_nags
 from tests.conftest import STAFF
 from tests.e2e.test_registration import answers, open_modal, pick, posts, submit
@@ -175,9 +176,26 @@ async def test_the_decision_checks_again_what_was_fresh_at_registration(
 
     clock.advance(timedelta(days=21))
     form = await _decision_form_text(slack, standin)
-    assert "The endorsement was given on 20 March 2025, more than 12 months ago" in form
+    warning = "The endorsement was given on 20 March 2025, more than 12 months ago"
+    assert warning in form
+
+    # Staff decide knowing it: the audit log keeps what the form warned about.
+    view = standin.last_view(STAFF)
+    assert view is not None
+    decided = {
+        ids.DECISION_OUTCOME_BLOCK: "further_work",
+        ids.DECISION_RATIONALE_BLOCK: "Please ask the group to endorse the application again.",
+        ids.DECISION_NO_QUORUM_BLOCK: "The group's endorsement must come first.",
+    }
+    await slack.view_submission(STAFF, view, slack.fill_view_state(view, decided))
+    assert standin.view_errors(view["id"]) is None
     async with bot.deps.sessions() as session:
-        assert len((await session.exec(select(Application))).all()) == 1
+        [detail] = (
+            await session.exec(
+                select(AuditEntry.detail).where(AuditEntry.action == "decision.recorded")
+            )
+        ).all()
+    assert warning in json.loads(detail)["warnings"][0]
 
 
 async def test_a_renewal_warns_when_the_strategy_ends_within_the_next_term(
