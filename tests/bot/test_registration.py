@@ -127,6 +127,21 @@ def test_strategy_must_run_at_least_three_years() -> None:
     assert validate(leap, TODAY) == {}
 
 
+def test_a_strategy_that_has_ended_is_refused_on_its_end_field() -> None:
+    ended = valid(strategy_start=date(2015, 4, 1), strategy_end=date(2018, 4, 1))
+    errors = validate(ended, TODAY)
+    assert set(errors) == {"strategy_end"}
+    assert errors["strategy_end"].startswith("The strategy ended on 1 April 2018")
+    assert validate(valid(strategy_start=date(2023, 3, 2), strategy_end=TODAY), TODAY) == {}
+
+
+def test_a_renewal_also_needs_the_councils_account_of_its_term() -> None:
+    assert set(validate(valid(), TODAY, renewal=True)) == {"term_activity", "guidance_response"}
+    told = valid(term_activity="Welcome events", guidance_response="Updated the strategy")
+    assert validate(told, TODAY, renewal=True) == {}
+    assert validate(valid(), TODAY) == {}  # a new application is not asked
+
+
 def test_urls_and_emails_must_be_well_formed() -> None:
     errors = validate(
         valid(
