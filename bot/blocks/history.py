@@ -126,6 +126,9 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "reminder.quorum_warning_sent": lambda a, d: "Warned the channel that quorum is missing",
     "contacts.erased": lambda a, d: "Contact details erased (retention period over)",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
+    "council.identity_check": lambda a, d: (
+        f"Needs a check by staff: {mrkdwn(str(d.get('reason') or 'see the audit log'))}"
+    ),
 }
 
 

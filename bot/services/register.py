@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.links import is_public_url
 from models.tables import Application, Council, Membership
 
 
@@ -21,11 +22,6 @@ class RegisterEntry:
     since: date  # the start of the unbroken chain of terms that covers today
     until: date  # the end of the current term
     strategy_url: str | None
-
-
-def is_public_url(url: str | None) -> bool:
-    """Only http(s) links are ever shown; anything else is left out rather than linked."""
-    return bool(url) and url.lower().startswith(("https://", "http://"))  # type: ignore[union-attr]
 
 
 def chain_start(terms: list[tuple[date, date]], current_start: date) -> date:

@@ -70,7 +70,9 @@ async def test_network_page_is_plain_accessible_html(
     assert "<script" not in page  # neither ours nor the hostile council's
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons &lt;!channel&gt;" in page
     assert HOSTILE_URL not in page
-    assert 'href="https://evil.example/&quot;&gt;&lt;script&gt;' in page
+    # A stored link that is not a plain public address is not linked at all.
+    assert 'href="https://evil.example' not in page
+    assert "Not published" in page
     assert "Last updated" in page and "2 March 2026" in page
 
 
