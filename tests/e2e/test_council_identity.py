@@ -46,10 +46,10 @@ async def _import(tmp_path: Path, rows: str) -> int:
 
 
 async def _register_by_name(
-    slack: SignedSlackClient, standin: SlackStandIn, name: str
+    slack: SignedSlackClient, standin: SlackStandIn, name: str, **more: str
 ) -> dict[str, str] | None:
     view = await open_modal(slack, standin)
-    return await submit(slack, view, answers(council_other=name))
+    return await submit(slack, view, answers(council_other=name, **more))
 
 
 async def _councils(sessions: SessionFactory) -> dict[str, str]:
@@ -73,7 +73,8 @@ async def test_a_town_council_is_not_the_parish_council_of_the_same_place(
     assert "Renewal" not in town and "Ashley Parish" not in town
 
     # The parish council's own renewal is still its own, and both may be open at once.
-    assert await _register_by_name(slack, standin, "ashley parish council") is None
+    account = {"term_activity": "Welcome events", "guidance_response": "Updated the plan"}
+    assert await _register_by_name(slack, standin, "ashley parish council", **account) is None
     await standin.wait_until(lambda: len(standin.messages()) == 2)
     assert "Renewal: Ashley Parish Council" in posts(standin)[1]
     assert await _councils(sessions) == {
