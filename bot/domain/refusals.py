@@ -29,6 +29,7 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    PRIVATE = auto()  # task: for the working group and staff only
 
 
 class Task(StrEnum):
@@ -42,6 +43,8 @@ class Task(StrEnum):
     CHANGE_ROSTER = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    SEE_ROSTER = auto()
+    SEE_CONTACTS = auto()
 
 
 class Thing(StrEnum):

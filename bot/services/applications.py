@@ -21,6 +21,7 @@ from models.tables import (
     Membership,
     ReviewRound,
     Vote,
+    VoteChoice,
 )
 
 
@@ -31,6 +32,16 @@ class EarlierTerm:
 
     membership: Membership
     approved: Application | None
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A vote by name, for the decision form only (staff see who voted what)."""
+
+    user_id: str
+    constituency: str  # when they voted
+    choice: VoteChoice
+    former_member: bool  # removed from the roster since; the vote still counts
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class ApplicationView:
     recused: tuple[tuple[str, str], ...]  # (Slack user id, reason)
     decisions: tuple[Decision, ...]  # all rounds, oldest first
     earlier: EarlierTerm | None = None
+    ballots: tuple[Ballot, ...] = ()  # filled for staff's decision form only (`named_ballots`)
 
     @property
     def renewing(self) -> Membership | None:
@@ -163,3 +175,17 @@ async def earlier_term(session: AsyncSession, application: Application) -> Earli
         else None
     )
     return EarlierTerm(membership, approved)
+
+
+async def named_ballots(session: AsyncSession, application: Application) -> tuple[Ballot, ...]:
+    """The current round's votes by name, former members included (their votes count)."""
+    rows = await session.exec(
+        select(Member.slack_user_id, Vote.constituency, Vote.choice, Member.active)
+        .join(Member, col(Member.id) == col(Vote.member_id))
+        .where(Vote.application_id == application.id, Vote.round == application.current_round)
+        .order_by(col(Vote.cast_at), col(Vote.id))
+    )
+    return tuple(
+        Ballot(user, constituency, VoteChoice(choice), former_member=not active)
+        for user, constituency, choice, active in rows.all()
+    )

@@ -82,15 +82,16 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
     return sorted(entries, key=lambda e: (e.council.casefold(), e.code))
 
 
-def as_records(entries: list[RegisterEntry]) -> list[dict[str, str]]:
-    """The register as plain records (CSV rows, JSON objects): the public fields only."""
+def as_records(entries: list[RegisterEntry]) -> list[dict[str, str | None]]:
+    """The register as plain records (CSV rows, JSON objects): the public fields only. A council
+    without a strategy link has `None` (JSON null; an empty cell in CSV)."""
     return [
         {
             "council": e.council,
             "code": e.code,
             "since": e.since.isoformat(),
             "until": e.until.isoformat(),
-            "strategy_url": e.strategy_url or "",
+            "strategy_url": e.strategy_url,
         }
         for e in entries
     ]
