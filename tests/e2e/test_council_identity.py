@@ -27,7 +27,7 @@ from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.db import SessionFactory
 from models.migrate import alembic_config, upgrade
 from models.tables import Application, Council
-from tests.conftest import OUTSIDER, SIGNING_SECRET
+from tests.conftest import OUTSIDER, SIGNING_SECRET, STAFF
 from tests.e2e.test_registration import answers, open_modal, pick, posts, submit
 
 ROOT = Path(__file__).parents[2]
@@ -229,10 +229,15 @@ async def test_the_upgrade_recodes_councils_and_lists_those_staff_must_check(
     try:
         assert runtime.url is not None
         async with SignedSlackClient(runtime.url, SIGNING_SECRET, standin) as slack:
+            await slack.slash_command(STAFF, "history ashley parish council")
+            await standin.wait_until(lambda: len(standin.responses()) == 1)
+            # Outsiders see only a council's public steps (DESIGN.md, "Who sees what").
             await slack.slash_command(OUTSIDER, "history ashley parish council")
-            await standin.wait_until(lambda: bool(standin.responses()))
+            await standin.wait_until(lambda: len(standin.responses()) == 2)
     finally:
         await runtime.stop()
-    body = standin.responses()[-1].body
-    shown = render_blocks_as_text(body["text"], body.get("blocks"))
+    staff_body, outsider_body = (r.body for r in standin.responses())
+    shown = render_blocks_as_text(staff_body["text"], staff_body.get("blocks"))
     assert "Needs a check by staff: 2 applications and imported terms" in shown
+    outsider_sees = render_blocks_as_text(outsider_body["text"], outsider_body.get("blocks"))
+    assert "Needs a check by staff" not in outsider_sees
