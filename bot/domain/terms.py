@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -48,10 +47,15 @@ def years_later(start: date, years: int) -> date:
 
 
 def months_later(start: date, months: int) -> date:
-    """The same day `months` later, or the last day of a shorter month (31 Jan + 1: 28 Feb)."""
-    year, month = divmod(start.month - 1 + months, 12)
-    year, month = start.year + year, month + 1
-    return date(year, month, min(start.day, monthrange(year, month)[1]))
+    """The same day `months` later (or earlier, when negative), or the month's last day."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    for day in range(start.day, 27, -1):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(start.day, 28))
 
 
 def term_for_approval(decided_on: date, renewing: Membership | None) -> tuple[date, date]:

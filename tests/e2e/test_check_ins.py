@@ -214,7 +214,12 @@ async def test_the_renewal_post_shows_the_progress_of_the_term(
     await standin.wait_for("views.open", count=opened + 1)
     renewal_form = standin.last_view(STAFF)
     assert renewal_form is not None
-    await slack.view_submission(STAFF, renewal_form, slack.fill_view_state(renewal_form, {}))
+    renewal = {
+        "term_activity": "A welcome hub with the local group.",
+        "guidance_response": "Adopted the new dispersal guidance.",
+    }
+    await slack.view_submission(STAFF, renewal_form, slack.fill_view_state(renewal_form, renewal))
+    assert standin.view_errors(renewal_form["id"]) is None
     await standin.wait_until(
         lambda: any(m.text.startswith("Renewal: Sheffield") for m in standin.messages())
     )
