@@ -79,6 +79,15 @@ def _decision(a: str, d: dict[str, Any]) -> str:
     return f"{a} recorded the decision: {label}{extra}{_round(d)}"
 
 
+def _extended(a: str, d: dict[str, Any]) -> str:
+    days = _first(d, "days")
+    by = f" by {mrkdwn(str(days))} day{'s' if str(days) != '1' else ''}" if days else ""
+    reopened = ", reopening voting" if d.get("reopened") else ""
+    reason = _first(d, "reason")
+    why = f": {mrkdwn(truncate(str(reason), 300))}" if reason else ""
+    return f"{a} extended the review{by}{_round(d)}{reopened}{why}"
+
+
 def _membership(verb: str) -> Callable[[str, dict[str, Any]], str]:
     def line(a: str, d: dict[str, Any]) -> str:
         starts, ends = _first(d, "starts_on"), _first(d, "ends_on")
@@ -124,6 +133,12 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + " to vote"
     ),
     "reminder.quorum_warning_sent": lambda a, d: "Warned the channel that quorum is missing",
+    "reminder.ready_to_decide_sent": lambda a, d: (
+        "Voting closed at the deadline; told "
+        + (mention(str(d["recipient"])) if d.get("recipient") else "staff")
+        + " it is ready to decide"
+    ),
+    "round.extended": _extended,
     "contacts.erased": lambda a, d: "Contact details erased (retention period over)",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
 }

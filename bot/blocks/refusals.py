@@ -62,6 +62,15 @@ WORDINGS: dict[Refusal, str] = {
     Refusal.NOT_ON_ROSTER: (
         "{who} is not on the working-group roster, so there is nothing to remove."
     ),
+    Refusal.VOTING_CLOSED: (
+        "Voting closed at the deadline, so your vote was not recorded: staff now record the "
+        "decision (they can reopen voting with `/sanctuary extend`)."
+    ),
+    Refusal.NOT_POSTED: (
+        "Application #{application} is not in the working group's channel yet, so it has no "
+        "deadline to extend; the bot keeps trying to post it."
+    ),
+    Refusal.BAD_DAYS: "Give the number of days as a whole number from 1 to {limit}.",
 }
 STAFF_TASKS: dict[Task, str] = {
     Task.REGISTER: "registering an application",
@@ -70,6 +79,7 @@ STAFF_TASKS: dict[Task, str] = {
     Task.DECIDE: "recording a decision",
     Task.RENEW: "starting a renewal application",
     Task.CHANGE_ROSTER: "changing the working-group roster",
+    Task.EXTEND: "extending a review's deadline",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",

@@ -26,6 +26,8 @@ class ReviewRules:
     renewal_nag_days: tuple[int, ...] = (90, 30, 7, 0)
     expiring_window_days: int = 90
     contact_retention_months: int = 24
+    # Until a round closes (its deadline or its decision), show how many have voted, not how.
+    blind_tally: bool = False
 
 
 @dataclass(frozen=True)

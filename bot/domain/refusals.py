@@ -29,6 +29,9 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    VOTING_CLOSED = auto()  # round: its deadline has passed
+    NOT_POSTED = auto()  # application: not in the channel yet, so no deadline to extend
+    BAD_DAYS = auto()  # limit: a number of days from 1 to limit
 
 
 class Task(StrEnum):
@@ -42,6 +45,7 @@ class Task(StrEnum):
     CHANGE_ROSTER = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    EXTEND = auto()
 
 
 class Thing(StrEnum):

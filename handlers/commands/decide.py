@@ -28,7 +28,7 @@ async def decide(call: CommandCall) -> None:
         await call.refuse(refused)
         return
     if view is None:
-        await call.reply(_not_one(words, matches))
+        await call.reply(not_exactly_one(words, matches))
         return
     rules = call.deps.settings.rules
     await call.open_form(build_decision_modal(view, rules=rules, recused=view.recused))
@@ -46,7 +46,7 @@ async def _form(
     return await decision_form(session, application.id, None, actor=call.user_id, staff=staff)
 
 
-def _not_one(words: str, matches: list[tuple[Application, Council]]) -> str:
+def not_exactly_one(words: str, matches: list[tuple[Application, Council]]) -> str:
     shown = mrkdwn(truncate(words, 80))
     if not matches:
         return f"No application under review matches `{shown}`."
