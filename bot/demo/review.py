@@ -152,7 +152,7 @@ async def reminders_chapter(story: Story) -> None:
     dm = next(
         c for c in reversed(story.slack.calls("chat.postMessage")) if c.args["channel"] == AMIRA
     )
-    story.show_private(_name(AMIRA), str(dm.args["text"]), None)
+    story.show_private(_name(AMIRA), str(dm.args["text"]), dm.args.get("blocks"))
     again = await send_review_reminders(deps, client)
     story.say(f"The next scan sends {len(again.vote_reminders)} more.")
     story.clock.set(deadline - timedelta(days=2))
