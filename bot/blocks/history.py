@@ -144,27 +144,44 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
 }
 
 
-def history_line(item: HistoryItem, tz: ZoneInfo) -> str:
-    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`."""
+def history_line(
+    item: HistoryItem, tz: ZoneInfo, blind: frozenset[tuple[int, int]] = frozenset()
+) -> str:
+    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`; in a round whose votes the
+    blind tally hides (`blind`: application id, round), `@Amira voted`."""
     render = _LINES.get(item.action)
     actor = who(item.actor)
-    if render is None:
+    if item.action in ("vote.cast", "vote.changed") and _hidden(item, blind):
+        what = f"{actor} voted{' again' if item.action == 'vote.changed' else ''}"
+    elif render is None:
         what = f"{actor}: {mrkdwn(item.action.replace('.', ' ').replace('_', ' '))}"
     else:
         what = render(actor, item.detail)
     return f"{short_moment(item.at, tz)} · {what}"
 
 
+def _hidden(item: HistoryItem, blind: frozenset[tuple[int, int]]) -> bool:
+    try:
+        return (item.application_id, int(item.detail.get("round", 0))) in blind
+    except (TypeError, ValueError):
+        return False
+
+
 def build_history(
-    council: Council, items: list[HistoryItem], *, tz: ZoneInfo
+    council: Council,
+    items: list[HistoryItem],
+    *,
+    tz: ZoneInfo,
+    blind: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """The whole timeline, newest last; when it is too long, the earliest entries are cut."""
+    """The whole timeline, newest last; when it is too long, the earliest entries are cut.
+    How members voted in the rounds in `blind` (the blind tally, still open) is not shown."""
     name = mrkdwn(council.name)
     title = truncate(f"History: {council.name}", 150)
     if not items:
         text = f"Nothing has been recorded about {name} yet."
         return text, [ContextBlock(elements=[MarkdownTextObject(text=text)])]
-    lines = [history_line(item, tz) for item in items]
+    lines = [history_line(item, tz, blind) for item in items]
     blocks: list[Block] = [HeaderBlock(text=title)]
     blocks += pack_lines(
         lines,

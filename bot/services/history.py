@@ -10,7 +10,9 @@ from typing import Any
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Application, AuditEntry
+from bot.domain.config import ReviewRules
+from bot.domain.review import choices_hidden
+from models.tables import Application, AuditEntry, ReviewRound
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,20 @@ async def council_history(session: AsyncSession, council_id: int) -> list[Histor
     return [
         HistoryItem(e.at, e.actor, e.action, e.application_id, _detail(e.detail)) for e in entries
     ]
+
+
+async def rounds_voting_blind(
+    session: AsyncSession, council_id: int, rules: ReviewRules, now: datetime
+) -> frozenset[tuple[int, int]]:
+    """(application id, round) of the council's rounds whose votes the blind tally still hides:
+    the history then says who voted, not how."""
+    if not rules.blind_tally:
+        return frozenset()
+    rounds = (
+        await session.exec(
+            select(ReviewRound)
+            .join(Application, col(Application.id) == col(ReviewRound.application_id))
+            .where(Application.council_id == council_id)
+        )
+    ).all()
+    return frozenset((r.application_id, r.number) for r in rounds if choices_hidden(rules, r, now))
