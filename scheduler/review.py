@@ -24,7 +24,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.review import build_quorum_warning, build_ready_to_decide, build_vote_reminder
 from bot.domain.constituencies import CONSTITUENCIES
-from bot.domain.review import constituencies_lacking, missing_constituencies, quorum
+from bot.domain.review import (
+    constituencies_lacking,
+    missing_constituencies,
+    quorum,
+    voting_closed,
+)
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
 from bot.sending.once import Key, Message, Sent, post_once, update_once
@@ -39,6 +44,7 @@ from bot.services.reminders import (
     VOTING_CLOSED,
     OpenRound,
 )
+from models.tables import ApplicationStatus
 
 
 @dataclass
@@ -183,6 +189,10 @@ async def _tell_staff_ready(
         async def render(staff: str = staff) -> Message | None:
             async with deps.sessions() as session:
                 view = await load_view(session, closing.application_id)
+            if view.application.status != ApplicationStatus.UNDER_REVIEW or not voting_closed(
+                view.round, now
+            ):
+                return None  # decided, withdrawn or extended since the scan began
             text, blocks = build_ready_to_decide(
                 view,
                 rules=deps.settings.rules,

@@ -217,8 +217,7 @@ def build_application_message(
                 elements=[
                     MarkdownTextObject(
                         text="*Voting closed at the deadline: awaiting decision.* Staff record "
-                        f"it, or reopen voting with `{ids.COMMAND} extend <council> <days> "
-                        "<reason>`."
+                        f"it, or reopen voting with `{ids.EXTEND_USAGE}`."
                     )
                 ]
             )

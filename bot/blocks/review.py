@@ -339,7 +339,7 @@ def build_ready_to_decide(
         "Quorum: met." if state.met else "Quorum: not met: " + "; ".join(state.missing) + ".",
         "Recommendation: " + (CHOICE_LABELS[recommended] if recommended else "no majority") + ".",
         f"Record the decision here or from {where_the_post_is(a.channel or '', permalink)}; or "
-        f"reopen voting with `{ids.COMMAND} extend <council> <days> <reason>`.",
+        f"reopen voting with `{ids.EXTEND_USAGE}`.",
     ]
     text = "\n".join(lines)
     value = button_value.encode(a.id, a.current_round)

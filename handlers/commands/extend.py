@@ -17,7 +17,7 @@ from handlers.commands.dispatch import CommandCall, subcommand
 from handlers.person import refreshed
 
 USAGE = (
-    f"Usage: `{ids.COMMAND} extend <council> <days> <reason>`, e.g. "
+    f"Usage: `{ids.EXTEND_USAGE}`, e.g. "
     f"`{ids.COMMAND} extend Sheffield 7 No vote yet from lived experience`."
 )
 _WORDS = re.compile(r"^(?P<council>.+?)\s+(?P<days>\d+)(?:\s+(?P<reason>.*))?$", re.DOTALL)

@@ -121,7 +121,7 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     said = await _command(slack, standin, OUTSIDER, "extend sheffield 7 Lived experience away")
     assert "is for City of Sanctuary UK staff" in said
     said = await _command(slack, standin, STAFF, "extend sheffield")
-    assert "/sanctuary extend <council> <days> <reason>" in said
+    assert "/sanctuary extend &lt;council&gt; &lt;days&gt; &lt;reason&gt;" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7")
     assert "reason" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7 No lived-experience vote yet")
