@@ -160,6 +160,18 @@ def vote_buttons(application_id: int | None, round: int) -> list[ButtonElement]:
     ]
 
 
+def _headline(kind: str, status: str) -> str:
+    """What the post is now: the header changes with the application's stage."""
+    renewal = kind == ApplicationKind.RENEWAL
+    if status == ApplicationStatus.APPROVED:
+        return "Renewal approved" if renewal else "Approved application"
+    if status == ApplicationStatus.DECLINED:
+        return "Declined renewal" if renewal else "Declined application"
+    if status == ApplicationStatus.WITHDRAWN:
+        return "Withdrawn renewal" if renewal else "Withdrawn application"
+    return "Renewal" if renewal else "New application"
+
+
 def build_application_message(
     view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo, now: datetime
 ) -> tuple[str, list[Block]]:
@@ -169,7 +181,7 @@ def build_application_message(
     """
     a = view.application
     council = view.council.name
-    kind = "Renewal" if a.kind == ApplicationKind.RENEWAL else "New application"
+    kind = _headline(a.kind, a.status)
     under_review = a.status == ApplicationStatus.UNDER_REVIEW
     closed = under_review and voting_closed(view.round, now)
     status = "voting closed, awaiting decision" if closed else STATUS_LABELS.get(a.status, a.status)
