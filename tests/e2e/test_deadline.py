@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.domain import ids
 from bot.runtime import Runtime
-from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn
+from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.tables import AuditEntry, Vote
 from scheduler.review import send_review_reminders
 from tests.conftest import OUTSIDER, STAFF, STAFF_2
@@ -48,11 +48,18 @@ def _buttons(standin: SlackStandIn, ts: str) -> list[str]:
     ]
 
 
+def _home(standin: SlackStandIn, user: str) -> str:
+    view = standin.home_view(user)
+    assert view is not None
+    return render_blocks_as_text("", view["blocks"])
+
+
 async def _command(slack: SignedSlackClient, standin: SlackStandIn, user: str, text: str) -> str:
     before = len(standin.responses())
     await slack.slash_command(user, text)
     await standin.wait_until(lambda: len(standin.responses()) > before)
-    return str(standin.responses()[-1].body["text"])
+    body = standin.responses()[-1].body
+    return render_blocks_as_text(str(body["text"]), body.get("blocks"))
 
 
 async def test_the_deadline_stops_voting_and_staff_are_told_once(
@@ -78,6 +85,12 @@ async def test_the_deadline_stops_voting_and_staff_are_told_once(
     buttons = _buttons(standin, ts)
     assert not set(ids.VOTE_ACTIONS) & set(buttons)
     assert ids.RECORD_DECISION in buttons
+    # Home no longer asks for a vote on it; staff see it awaits their decision; so does status.
+    await standin.wait_until(lambda: standin.home_view(first["lived"]) is not None)
+    assert "Sheffield" not in _home(standin, first["lived"])
+    assert "awaiting decision" in _home(standin, STAFF)
+    status = await _command(slack, standin, first["lived"], "status sheffield")
+    assert "Voting closed at the deadline" in status
 
     # Each member of staff gets one "ready to decide" DM with the tally and what quorum lacks.
     for person in (STAFF, STAFF_2):
@@ -121,7 +134,7 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     said = await _command(slack, standin, OUTSIDER, "extend sheffield 7 Lived experience away")
     assert "is for City of Sanctuary UK staff" in said
     said = await _command(slack, standin, STAFF, "extend sheffield")
-    assert "/sanctuary extend &lt;council&gt; &lt;days&gt; &lt;reason&gt;" in said
+    assert "/sanctuary extend <council> <days> <reason>" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7")
     assert "reason" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7 No lived-experience vote yet")
