@@ -14,7 +14,7 @@ from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
-from bot.services.history import HistoryItem
+from bot.services.history import SOME_MEMBER, SOME_STAFF, HistoryItem
 from models.tables import Council, VoteChoice
 
 MAX_MESSAGE_BLOCKS = 50
@@ -37,6 +37,10 @@ def who(actor: str) -> str:
         return "The bot"
     if actor == "cli":
         return "Staff (command line)"
+    if actor == SOME_MEMBER:
+        return "A member"
+    if actor == SOME_STAFF:
+        return "Staff"
     return mention(actor)
 
 
@@ -67,6 +71,8 @@ def _round(d: dict[str, Any]) -> str:
 
 
 def _vote(a: str, d: dict[str, Any]) -> str:
+    if _first(d, "choice", "new_choice") is None:  # who voted what is for staff
+        return f"{a} voted{_round(d)}"
     text = f"{a} voted {_choice(_first(d, 'choice', 'new_choice'))}"
     previous = _first(d, "previous", "previous_choice", "was", "old_choice")
     return text + (f" (was {_choice(previous)})" if previous is not None else "")
@@ -139,8 +145,16 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + " it is ready to decide"
     ),
     "round.extended": _extended,
-    "contacts.erased": lambda a, d: "Contact details erased (retention period over)",
+    "contacts.erased": lambda a, d: (
+        "Contact details erased"
+        + (" on request" if d.get("on_request") else " (retention period over)")
+    ),
+    "contacts.shown": lambda a, d: f"{a} looked at the contacts",
+    "post.contacts_hidden": lambda a, d: "The post stopped naming the contacts",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
+    "council.identity_check": lambda a, d: (
+        f"Needs a check by staff: {mrkdwn(str(d.get('reason') or 'see the audit log'))}"
+    ),
 }
 
 
@@ -152,7 +166,9 @@ def history_line(
     render = _LINES.get(item.action)
     actor = who(item.actor)
     if item.action in ("vote.cast", "vote.changed") and _hidden(item, blind):
-        what = f"{actor} voted{' again' if item.action == 'vote.changed' else ''}"
+        what = (
+            f"{actor} voted{' again' if item.action == 'vote.changed' else ''}{_round(item.detail)}"
+        )
     elif render is None:
         what = f"{actor}: {mrkdwn(item.action.replace('.', ' ').replace('_', ' '))}"
     else:

@@ -71,6 +71,11 @@ WORDINGS: dict[Refusal, str] = {
         "deadline to extend; the bot keeps trying to post it."
     ),
     Refusal.BAD_DAYS: "Give the number of days as a whole number from 1 to {limit}.",
+    Refusal.PRIVATE: (
+        "Sorry, {private_task} for the working group and City of Sanctuary UK staff only. "
+        f"If you should be on the roster, ask a member of staff to add you with `{ids.COMMAND} "
+        "group add`."
+    ),
 }
 STAFF_TASKS: dict[Task, str] = {
     Task.REGISTER: "registering an application",
@@ -84,6 +89,10 @@ STAFF_TASKS: dict[Task, str] = {
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",
     Task.DECLARE_CONFLICT: "declare a conflict of interest",
+}
+PRIVATE_TASKS: dict[Task, str] = {
+    Task.SEE_ROSTER: "the roster is",
+    Task.SEE_CONTACTS: "an application's contacts are",
 }
 # The texts a form asks for, by field, as a refusal names them.
 TEXTS: dict[str | None, str] = {
@@ -105,6 +114,7 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
     facts = detail | {
         "staff_task": STAFF_TASKS.get(task, ""),
         "member_task": MEMBER_TASKS.get(task, ""),
+        "private_task": PRIVATE_TASKS.get(task, "that is"),
         "what": f"{detail.get('thing')} #{number}" if number else f"that {detail.get('thing')}",
         "status": str(detail.get("status", "")).replace("_", " "),
         "outcome": str(detail.get("outcome", "")).replace("_", " "),

@@ -17,6 +17,7 @@ RECORD_DECISION = "record_decision"
 EDIT_APPLICATION = "edit_application"
 WITHDRAW_APPLICATION = "withdraw_application"
 OPEN_RENEWAL = "open_renewal"
+SHOW_CONTACTS = "show_contacts"
 
 # Modals (callback ids)
 APPLY_VIEW = "apply_view"
@@ -24,6 +25,7 @@ EDIT_VIEW = "edit_view"
 CONFLICT_VIEW = "conflict_view"
 DECISION_VIEW = "decision_view"
 WITHDRAW_VIEW = "withdraw_view"
+CONTACTS_VIEW = "contacts_view"
 
 # External select answered by the bot
 COUNCIL_PICKER = "council_picker"

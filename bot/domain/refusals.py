@@ -32,6 +32,7 @@ class Refusal(StrEnum):
     VOTING_CLOSED = auto()  # round: its deadline has passed
     NOT_POSTED = auto()  # application: not in the channel yet, so no deadline to extend
     BAD_DAYS = auto()  # limit: a number of days from 1 to limit
+    PRIVATE = auto()  # task: for the working group and staff only
 
 
 class Task(StrEnum):
@@ -46,6 +47,8 @@ class Task(StrEnum):
     VOTE = auto()
     DECLARE_CONFLICT = auto()
     EXTEND = auto()
+    SEE_ROSTER = auto()
+    SEE_CONTACTS = auto()
 
 
 class Thing(StrEnum):

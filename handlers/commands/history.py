@@ -7,6 +7,7 @@ from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate
 from bot.services.councils import find_councils
 from bot.services.history import council_history, rounds_voting_blind
+from bot.services.visibility import viewer
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -21,7 +22,8 @@ async def show_history(call: CommandCall) -> None:
         if len(councils) == 1:
             council = councils[0]
             assert council.id is not None
-            items = await council_history(session, council.id)
+            who = await viewer(session, call.user_id, call.deps.settings.staff)
+            items = await council_history(session, council.id, who)
             blind = await rounds_voting_blind(
                 session, council.id, settings.rules, call.deps.clock.now()
             )

@@ -111,3 +111,27 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
         ).all()
     await engine.dispose()
     assert [r.first_attempt_at for r in rows] == [START, None, None]
+
+
+async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_contacts(
+    tmp_path: Path,
+) -> None:
+    """0009: every post made by an earlier version names its contacts; each gets one
+    `post.contacts_hidden` entry, which the bot acts on once (tests/e2e/test_contacts.py)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0007")  # the revision before 0009
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        posted = await factories.application(session, at=START)
+        council = await factories.council(session, code="E08000035", name="Leeds", at=START)
+        unposted = await factories.application(session, at=START, council_row=council, posted=False)
+        assert unposted.message_ts is None
+    await upgrade(engine)
+    async with sessions() as session:
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.action == "post.contacts_hidden")
+            )
+        ).all()
+    await engine.dispose()
+    assert [(e.application_id, e.actor) for e in entries] == [(posted.id, "system")]
