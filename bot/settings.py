@@ -106,6 +106,12 @@ def load_settings(env: Mapping[str, str], *, for_run: bool = False) -> Settings:
         quorum_warning_days=get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
         renewal_nag_days=get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
         contact_retention_months=get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
+        endorsement_max_age_months=get.integer(
+            "SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", 12, minimum=1, maximum=120
+        ),
+        renewal_window_months=get.integer(
+            "SANCTUARY_RENEWAL_WINDOW_MONTHS", 12, minimum=0, maximum=120
+        ),
         blind_tally=get.boolean("SANCTUARY_BLIND_TALLY", False),
     )
     return Settings(

@@ -116,6 +116,9 @@ class Application(SQLModel, table=True):
     councillor_email: str | None = Field(default=None, max_length=320)
     councillor_portfolio: str | None = Field(default=None, max_length=300)
     contacts_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal's account of the term that is ending (DESIGN.md section 5)
+    term_activity: str | None = Field(default=None, sa_type=Text)
+    guidance_response: str | None = Field(default=None, sa_type=Text)
 
 
 class ContactOfficer(SQLModel, table=True):

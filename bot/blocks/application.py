@@ -5,7 +5,8 @@ Re-rendered from the database after every change; never patched in place.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -25,8 +26,9 @@ from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import describe
-from bot.domain.dates import day, moment
+from bot.domain.dates import day, local_date, moment
 from bot.domain.escape import link, mrkdwn, truncate
+from bot.domain.evidence import Change, changes_since, evidence_warnings, months
 from bot.domain.review import CHOICE_LABELS, choices_hidden, quorum, recommendation, voting_closed
 from bot.services.applications import ApplicationView
 from bot.services.contacts import summary
@@ -102,6 +104,82 @@ def criteria_blocks(view: ApplicationView) -> list[Block]:
         ),
     ]
     blocks.append(contacts_section(a.id, summary(a, view.officers)))
+    return blocks
+
+
+def warnings_for(view: ApplicationView, rules: ReviewRules, timezone: ZoneInfo) -> list[str]:
+    """The post's warnings about the evidence, as of the day the current round opened."""
+    a = view.application
+    opened = view.round.opened_at if view.round is not None else a.registered_at
+    return evidence_warnings(
+        a,
+        on=local_date(opened, timezone),
+        renewing=view.renewing,
+        endorsement_max_age_months=rules.endorsement_max_age_months,
+    )
+
+
+def warning_blocks(warnings: list[str]) -> list[Block]:
+    if not warnings:
+        return []
+    return [_section("\n".join(f":warning: {mrkdwn(w)}" for w in warnings))]
+
+
+def _shown(change: Change, value: Any) -> str:
+    if value is None:
+        return "_none_"
+    if change.name.endswith("_url"):
+        return link(str(value), truncate(str(value), 80))
+    if change.name == "strategy_kind":
+        return "stand-alone" if value == StrategyKind.STANDALONE else "part of a broader strategy"
+    if isinstance(value, date):
+        return day(value)
+    return mrkdwn(truncate(str(value), 300))
+
+
+def earlier_term_blocks(view: ApplicationView, rules: ReviewRules) -> list[Block]:
+    """A renewal: the previous term, the council's account of it, and what changed since the
+    last approved application. A new application from a former member: that it was one."""
+    a, earlier = view.application, view.earlier
+    if a.kind != ApplicationKind.RENEWAL:
+        if earlier is None:
+            return []
+        term = earlier.membership
+        return [
+            _section(
+                f"_{mrkdwn(truncate(view.council.name, 200))} was a member before: its last "
+                f"term ran from {day(term.starts_on)} to {day(term.ends_on)}. It ended "
+                f"{months(rules.renewal_window_months)} or more before this application, so "
+                "this is a new application, not a renewal._"
+            )
+        ]
+    blocks: list[Block] = []
+    if earlier is not None:
+        term = earlier.membership
+        blocks.append(_section(f"*Previous term:* {day(term.starts_on)} to {day(term.ends_on)}"))
+    blocks += [
+        _section(f"*During its term:* {mrkdwn(a.term_activity or '') or '_not given_'}"),
+        _section(
+            f"*Response to new guidance:* {mrkdwn(a.guidance_response or '') or '_not given_'}"
+        ),
+    ]
+    if earlier is None:
+        return blocks
+    if earlier.approved is None:
+        blocks.append(
+            _section(
+                "_No earlier application on record_ (the previous term was imported): "
+                "nothing to compare the evidence with."
+            )
+        )
+        return blocks
+    heading = f"*Changed since the last approved application* (#{earlier.approved.id})"
+    changes = changes_since(earlier.approved, a)
+    if not changes:
+        blocks.append(_section(f"{heading}: nothing in the evidence."))
+        return blocks
+    lines = [f"• {c.label}: {_shown(c, c.before)} → {_shown(c, c.after)}" for c in changes]
+    blocks.append(_section(heading + "\n" + "\n".join(lines)))
     return blocks
 
 
@@ -197,7 +275,9 @@ def build_application_message(
             ]
         )
     )
+    blocks += warning_blocks(warnings_for(view, rules, timezone))
     blocks += criteria_blocks(view)
+    blocks += earlier_term_blocks(view, rules)
     blocks.append(DividerBlock())
     blocks.append(_section(tally_text(view, rules, now)))
     for decision in view.decisions:

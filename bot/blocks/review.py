@@ -6,7 +6,7 @@ Pure functions returning `(text, blocks)` or a `View`; user text is escaped here
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -33,6 +33,7 @@ from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
 from bot.domain.dates import moment
 from bot.domain.escape import channel_link, link, mrkdwn, truncate
+from bot.domain.evidence import evidence_warnings
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
 from bot.services.decisions import NO_QUORUM_REASON_MAX, OUTCOME_FOR_CHOICE, RATIONALE_MAX
@@ -168,10 +169,13 @@ def build_decision_modal(
     *,
     rules: ReviewRules,
     recused: Sequence[tuple[str, str]],
+    today: date,
 ) -> View:
     """Outcome and rationale, prefilled with the recommendation; a reason if quorum is missing.
 
-    `recused` is (user id, reason): staff see who is recused and why before deciding.
+    `recused` is (user id, reason): staff see who is recused and why before deciding. The
+    evidence is checked again as of `today` (a strategy that will not last the term, an old
+    endorsement): staff see any warning before deciding.
     """
     a = view.application
     state = quorum(view.tally, rules)
@@ -186,6 +190,14 @@ def build_decision_modal(
     )
     summary.append("Quorum: met" if state.met else "Quorum: *not met*: " + "; ".join(state.missing))
     blocks: list[Block] = [_section("\n".join(summary))]
+    warnings = evidence_warnings(
+        a,
+        on=today,
+        renewing=view.renewing,
+        endorsement_max_age_months=rules.endorsement_max_age_months,
+    )
+    if warnings:
+        blocks.append(_section("\n".join(f":warning: {mrkdwn(w)}" for w in warnings)))
     if view.ballots:
         lines = [
             f"• {mention(b.user_id)} ({describe(b.constituency)}): {CHOICE_LABELS[b.choice]}"

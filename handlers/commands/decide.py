@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.review import build_decision_modal
 from bot.domain import ids
+from bot.domain.dates import local_date
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Refused, Task
 from bot.services.applications import ApplicationView
@@ -30,8 +31,11 @@ async def decide(call: CommandCall) -> None:
     if view is None:
         await call.reply(not_exactly_one(words, matches))
         return
-    rules = call.deps.settings.rules
-    await call.open_form(build_decision_modal(view, rules=rules, recused=view.recused))
+    rules, today = (
+        call.deps.settings.rules,
+        local_date(call.deps.clock.now(), call.deps.settings.timezone),
+    )
+    await call.open_form(build_decision_modal(view, rules=rules, recused=view.recused, today=today))
 
 
 async def _form(

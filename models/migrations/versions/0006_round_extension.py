@@ -1,7 +1,7 @@
 """round_extension: staff reopen a round's voting until a new deadline
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 00:36:41.644664
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.types
 
 revision: str = "0006"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
