@@ -5,7 +5,7 @@ Re-rendered from the database after every change; never patched in place.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from bot.domain.constituencies import describe
 from bot.domain.dates import day, local_date, moment
 from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.evidence import Change, changes_since, evidence_warnings, months
-from bot.domain.review import CHOICE_LABELS, quorum, recommendation
+from bot.domain.review import CHOICE_LABELS, choices_hidden, quorum, recommendation, voting_closed
 from bot.services.applications import ApplicationView
 from bot.services.contacts import summary
 from models.tables import (
@@ -214,16 +214,24 @@ def earlier_term_blocks(view: ApplicationView, rules: ReviewRules) -> list[Block
     return blocks
 
 
-def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
-    """The live tally by constituency, quorum and recommendation, as mrkdwn."""
-    lines = [f"*Votes, round {view.application.current_round}* ({view.tally.total} cast)"]
+def tally_text(view: ApplicationView, rules: ReviewRules, now: datetime) -> str:
+    """The live tally by constituency, quorum and recommendation, as mrkdwn; with the blind
+    tally, until the round closes, how many voted in each constituency but not how."""
+    blind = choices_hidden(rules, view.round, now)
+    cast = f"{view.tally.total} cast"
+    if blind:
+        cast += "; how members voted is shown when voting closes"
+    lines = [f"*Votes, round {view.application.current_round}* ({cast})"]
     for constituency, counts in view.tally.by_constituency().items():
-        if counts:
+        voted = sum(counts.values())
+        if not voted:
+            parts = "no vote yet"
+        elif blind:
+            parts = f"{voted} vote{'s' if voted != 1 else ''}"
+        else:
             parts = ", ".join(
                 f"{counts[c]} {CHOICE_LABELS[c].lower()}" for c in VoteChoice if counts[c]
             )
-        else:
-            parts = "no vote yet"
         lines.append(f"• {describe(constituency)}: {parts}")
     state = quorum(view.tally, rules)
     if state.met:
@@ -231,12 +239,25 @@ def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
     else:
         lines.append("*Quorum:* not yet: " + "; ".join(state.missing))
     recommended = recommendation(view.tally)
-    lines.append(
-        "*Recommendation:* " + (CHOICE_LABELS[recommended] if recommended else "no majority")
-    )
+    if blind:
+        lines.append("*Recommendation:* shown when voting closes")
+    else:
+        lines.append(
+            "*Recommendation:* " + (CHOICE_LABELS[recommended] if recommended else "no majority")
+        )
     if view.recused:
         lines.append("*Recused:* " + ", ".join(mention(user) for user, _ in view.recused))
     return "\n".join(lines)
+
+
+def vote_buttons(application_id: int | None, round: int) -> list[ButtonElement]:
+    """Approve, Further work, Decline, Abstain: on the post and in reminders alike (the value
+    names the application and round, so a click anywhere finds them)."""
+    value = button_value.encode(application_id, round)
+    return [
+        ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
+        for action_id, choice, style in _VOTE_BUTTONS
+    ]
 
 
 def _headline(kind: str, status: str) -> str:
@@ -252,13 +273,18 @@ def _headline(kind: str, status: str) -> str:
 
 
 def build_application_message(
-    view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo
+    view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo, now: datetime
 ) -> tuple[str, list[Block]]:
-    """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks)."""
+    """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks).
+
+    From its deadline until the decision, the vote buttons give way to "awaiting decision".
+    """
     a = view.application
     council = view.council.name
     kind = _headline(a.kind, a.status)
-    status = STATUS_LABELS.get(a.status, a.status)
+    under_review = a.status == ApplicationStatus.UNDER_REVIEW
+    closed = under_review and voting_closed(view.round, now)
+    status = "voting closed, awaiting decision" if closed else STATUS_LABELS.get(a.status, a.status)
     text = f"{kind}: {mrkdwn(truncate(council, 200))} ({status})"
     blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]
     context = [
@@ -266,8 +292,9 @@ def build_application_message(
         f"registered by {mention(a.registered_by)} on {moment(a.registered_at, timezone)}",
         f"status: *{status}*",
     ]
-    if view.round is not None and view.round.deadline_at is not None and a.status == "under_review":
-        context.append(f"deadline {moment(view.round.deadline_at, timezone)}")
+    if view.round is not None and view.round.deadline_at is not None and under_review:
+        deadline = moment(view.round.deadline_at, timezone)
+        context.append(f"voting closed at {deadline}" if closed else f"deadline {deadline}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
     blocks.append(
         ContextBlock(
@@ -285,7 +312,7 @@ def build_application_message(
     if a.renewal_of_id is not None:
         blocks.append(_section(progress_section(view.progress, timezone)))
     blocks.append(DividerBlock())
-    blocks.append(_section(tally_text(view, rules)))
+    blocks.append(_section(tally_text(view, rules, now)))
     for decision in view.decisions:
         label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
         note = (
@@ -300,12 +327,20 @@ def build_application_message(
                 f"{mrkdwn(truncate(decision.rationale, 2000))}{note}"
             )
         )
-    if a.status == ApplicationStatus.UNDER_REVIEW:
+    if closed:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="*Voting closed at the deadline: awaiting decision.* Staff record "
+                        f"it, or reopen voting with `{ids.EXTEND_USAGE}`."
+                    )
+                ]
+            )
+        )
+    if under_review:
         value = button_value.encode(view.application.id, view.application.current_round)
-        elements = [
-            ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
-            for action_id, choice, style in _VOTE_BUTTONS
-        ]
+        elements = [] if closed else vote_buttons(a.id, a.current_round)
         elements += [
             ButtonElement(text="Declare conflict", action_id=ids.DECLARE_CONFLICT, value=value),
             ButtonElement(text="Record decision", action_id=ids.RECORD_DECISION, value=value),

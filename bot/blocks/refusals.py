@@ -70,6 +70,15 @@ WORDINGS: dict[Refusal, str] = {
         "You are named as the endorser of this application for the local group, so you are "
         "recused from it: you can't vote on it, and this cannot be withdrawn."
     ),
+    Refusal.VOTING_CLOSED: (
+        "Voting closed at the deadline, so your vote was not recorded: staff now record the "
+        "decision (they can reopen voting with `/sanctuary extend`)."
+    ),
+    Refusal.NOT_POSTED: (
+        "Application #{application} is not in the working group's channel yet, so it has no "
+        "deadline to extend; the bot keeps trying to post it."
+    ),
+    Refusal.BAD_DAYS: "Give the number of days as a whole number from 1 to {limit}.",
     Refusal.PRIVATE: (
         "Sorry, {private_task} for the working group and City of Sanctuary UK staff only. "
         f"If you should be on the roster, ask a member of staff to add you with `{ids.COMMAND} "
@@ -85,6 +94,7 @@ STAFF_TASKS: dict[Task, str] = {
     Task.CHANGE_ROSTER: "changing the working-group roster",
     Task.RECORD_ENDORSEMENT: "recording an endorsement given outside Slack",
     Task.LOG_PROGRESS: "logging a council's progress",
+    Task.EXTEND: "extending a review's deadline",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",

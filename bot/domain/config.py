@@ -32,6 +32,8 @@ class ReviewRules:
     # Fresh evidence and re-application (DESIGN.md sections 2 and 5).
     endorsement_max_age_months: int = 12
     renewal_window_months: int = 12
+    # Until a round closes (its deadline or its decision), show how many have voted, not how.
+    blind_tally: bool = False
 
 
 @dataclass(frozen=True)

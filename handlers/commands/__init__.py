@@ -10,6 +10,7 @@ from handlers.commands import (  # noqa: F401  (they register their sub-commands
     applications,
     decide,
     endorse,
+    extend,
     group,
     help,
     history,

@@ -29,7 +29,7 @@ async def decide(call: CommandCall) -> None:
         await call.refuse(refused)
         return
     if view is None:
-        await call.reply(_not_one(words, matches))
+        await call.reply(not_exactly_one(words, matches))
         return
     rules, today = (
         call.deps.settings.rules,
@@ -50,7 +50,7 @@ async def _form(
     return await decision_form(session, application.id, None, actor=call.user_id, staff=staff)
 
 
-def _not_one(words: str, matches: list[tuple[Application, Council]]) -> str:
+def not_exactly_one(words: str, matches: list[tuple[Application, Council]]) -> str:
     shown = mrkdwn(truncate(words, 80))
     if not matches:
         return f"No application under review matches `{shown}`."

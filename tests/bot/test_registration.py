@@ -311,7 +311,9 @@ async def test_longest_hostile_evidence_still_fits_block_kit(
         assert application.id is not None
         view = await load_view(session, application.id)
     settings = Settings()
-    _, blocks = build_application_message(view, rules=settings.rules, timezone=settings.timezone)
+    _, blocks = build_application_message(
+        view, rules=settings.rules, timezone=settings.timezone, now=clock.now()
+    )
     as_dicts = [b.to_dict() for b in blocks]
     assert validate_blocks(as_dicts, limit=50) == []
     assert "<!channel>" not in str(as_dicts)

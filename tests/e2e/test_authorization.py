@@ -164,6 +164,7 @@ TABLE: list[Case] = [
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
     Case("command", "decide sheffield", staff_only(VIEW)),
+    Case("command", "extend sheffield 3 Two members were away", staff_only("extended until")),
     Case("command", "endorse sheffield By email", staff_only("Recorded the endorsement")),
     Case("button", ids.VOTE_APPROVE, VOTE),
     Case("button", ids.VOTE_FURTHER_WORK, VOTE),

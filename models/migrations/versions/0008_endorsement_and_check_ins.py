@@ -1,7 +1,7 @@
 """The endorsement as a live step (application.endorser_user_id and its status) and check-ins
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0006
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.types
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
