@@ -153,6 +153,17 @@ def load_settings(
             lambda: get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
             defaults.contact_retention_months,
         ),
+        endorsement_max_age_months=check(
+            lambda: get.integer("SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", 12, minimum=1, maximum=120),
+            defaults.endorsement_max_age_months,
+        ),
+        renewal_window_months=check(
+            lambda: get.integer("SANCTUARY_RENEWAL_WINDOW_MONTHS", 12, minimum=0, maximum=120),
+            defaults.renewal_window_months,
+        ),
+        blind_tally=check(
+            lambda: get.boolean("SANCTUARY_BLIND_TALLY", False), defaults.blind_tally
+        ),
     )
     database_url = check(lambda: normalise_database_url(get.optional("DATABASE_URL")), "")
     port = check(lambda: get.integer("PORT", 3000, minimum=1, maximum=65535), 3000)
@@ -224,6 +235,10 @@ class _Reader:
             raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {value}.")
         return value
 
+    def boolean(self, name: str, default: bool) -> bool:
+        wanted = "true or false"
+        return self.parsed(name, default, _boolean, wanted)
+
     def day_list(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         wanted = "whole numbers of days separated by commas (e.g. 90,30,7,0)"
         days = self.parsed(name, default, _days_descending, wanted)
@@ -243,6 +258,15 @@ class _Reader:
                 f"{', '.join(CONSTITUENCIES)} separated by commas."
             )
         return words
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.lower()
+    if word in ("true", "yes", "1", "on"):
+        return True
+    if word in ("false", "no", "0", "off"):
+        return False
+    raise ValueError(raw)
 
 
 def _days_descending(raw: str) -> tuple[int, ...]:

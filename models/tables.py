@@ -60,6 +60,14 @@ class StrategyKind(StrEnum):
     PART_OF_BROADER = "part_of_broader"
 
 
+class EndorsementStatus(StrEnum):
+    """Where the local group's endorsement stands (criterion 3)."""
+
+    GIVEN = "given"  # stated on the form (by name), given in Slack, or recorded by staff
+    PENDING = "pending"  # the endorser named in Slack has not answered yet
+    DECLINED = "declined"  # the endorser named in Slack said they cannot endorse
+
+
 class LedgerState(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
@@ -104,8 +112,18 @@ class Application(SQLModel, table=True):
     joint_work: str = Field(sa_type=Text)
     joint_work_url: str | None = Field(default=None, max_length=2000)
     endorsed_by: str = Field(max_length=500)
+    # For an endorser named in Slack, the day of their latest answer (or of the request, while
+    # pending); else the date the form gives.
     endorsement_date: date
     endorsement_url: str | None = Field(default=None, max_length=2000)
+    # The endorser as a Slack user, asked to endorse by DM (bot/services/endorsements.py).
+    endorser_user_id: str | None = Field(default=None, max_length=32)
+    endorsement_status: str = Field(
+        max_length=20, default=EndorsementStatus.GIVEN, sa_column_kwargs={"server_default": "given"}
+    )
+    # Staff who recorded an endorsement given outside Slack, and what they noted.
+    endorsement_recorded_by: str | None = Field(default=None, max_length=32)
+    endorsement_note: str | None = Field(default=None, sa_type=Text)
     # 4. Strategy
     strategy_url: str = Field(max_length=2000)
     strategy_kind: str = Field(max_length=20, default=StrategyKind.STANDALONE)
@@ -116,6 +134,9 @@ class Application(SQLModel, table=True):
     councillor_email: str | None = Field(default=None, max_length=320)
     councillor_portfolio: str | None = Field(default=None, max_length=300)
     contacts_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal's account of the term that is ending (DESIGN.md section 5)
+    term_activity: str | None = Field(default=None, sa_type=Text)
+    guidance_response: str | None = Field(default=None, sa_type=Text)
 
 
 class ContactOfficer(SQLModel, table=True):
@@ -147,6 +168,28 @@ class ReviewRound(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoundExtension(SQLModel, table=True):
+    """Staff reopened or prolonged a round's voting until a new deadline (`/sanctuary extend`).
+
+    Each extension is a deadline of its own: its reminders and its closing are keyed by it.
+    """
+
+    __tablename__ = "round_extension"
+
+    __table_args__ = (UniqueConstraint("application_id", "round", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    number: int  # 1 for the round's first extension
+    days: int
+    reason: str = Field(sa_type=Text)
+    previous_deadline: datetime = Field(sa_type=UTCDateTime)
+    deadline: datetime = Field(sa_type=UTCDateTime)
+    extended_by: str = Field(max_length=32)
+    extended_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Member(SQLModel, table=True):
@@ -247,6 +290,19 @@ class Membership(SQLModel, table=True):
     # Memberships imported from the organisation's spreadsheet have no application.
     source: str = Field(default="application", max_length=20)
     strategy_url: str | None = Field(default=None, max_length=2000)
+
+
+class CheckIn(SQLModel, table=True):
+    """Progress a council made during its term, logged by staff (DESIGN.md section 5)."""
+
+    __tablename__ = "check_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    membership_id: int = Field(foreign_key="membership.id", index=True)
+    what: str = Field(sa_type=Text)
+    url: str | None = Field(default=None, max_length=2000)
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class ReminderLedger(SQLModel, table=True):

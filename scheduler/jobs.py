@@ -53,7 +53,7 @@ JOBS: list[Job] = [
         run=post_renewal_nags,
         every_seconds=3600,
         description="Post the renewal nags that are due (by default 90, 30 and 7 days before a "
-        "term ends, and on its last day).",
+        "term ends, and on its last day), and the check-ins 12 and 24 months into a term.",
         run_at_start=True,
     ),
     Job(
@@ -67,7 +67,8 @@ JOBS: list[Job] = [
         id="send-review-reminders",
         run=send_review_reminders,
         every_seconds=15 * 60,
-        description="Send the vote reminders and quorum warnings due before review deadlines.",
+        description="Send the vote reminders and quorum warnings due before review deadlines; "
+        "at a deadline, close the voting and tell staff the round is ready to decide.",
     ),
     Job(
         id="forget-old-event-ids",

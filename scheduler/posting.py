@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.escape import mrkdwn, truncate
 from bot.sending.context import Deps
+from bot.sending.endorsements import ask_endorser
 from bot.sending.once import Key, Message, post_once
 from bot.sending.posts import (
     PostResult,
@@ -19,6 +20,7 @@ from bot.sending.posts import (
 )
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.applications import load_view
+from bot.services.endorsements import pending_requests
 from bot.services.posting import (
     POSTED_NOTICE,
     pending_decision_announcements,
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
-    """Post every application (or new round, or decision) still waiting; each exactly once.
+    """Post every application (or new round, or decision) still waiting, and ask the endorsers
+    not asked yet; each exactly once.
 
     How many were posted. Whoever registered an application is told, once, when it is posted.
     """
@@ -55,6 +58,10 @@ async def post_pending_applications(deps: Deps, client: AsyncWebClient) -> int:
                 await refresh_post(deps, client, application_id)
             except SLACK_FAILURES as error:
                 log.warning("Could not re-render #%s: %s", application_id, error_code(error))
+    async with deps.sessions() as session:
+        endorsers = await pending_requests(session)
+    for application_id in endorsers:
+        await ask_endorser(deps, client, application_id)
     return posted
 
 

@@ -1,4 +1,5 @@
-"""The renewal-nag job: each nag is posted exactly once per term, however often this runs.
+"""The renewal-nag job: each nag is posted exactly once per term, however often this runs; so
+is each check-in between reviews (scheduler/check_ins.py), by the same scan and catch-up rule.
 
 Exactly once comes from `bot.sending.once` (the reminder ledger: claim, post, mark sent). On
 PostgreSQL an advisory lock lets only one instance scan at a time, which merely saves work.
@@ -20,6 +21,7 @@ from bot.sending.once import Delivery, Key, Message, Sent, Status, post_once
 from bot.sending.slack_errors import explain_code
 from bot.services import renewals
 from models.locks import RENEWAL_SCAN_LOCK_KEY, try_advisory_lock
+from scheduler.check_ins import post_due_check_ins
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class ScanReport:
     sent: list[NagOutcome] = field(default_factory=list)
     skipped: list[NagOutcome] = field(default_factory=list)
     failed: list[NagOutcome] = field(default_factory=list)
+    check_ins: list[str] = field(default_factory=list)  # what the check-ins did, line by line
 
     def lines(self) -> list[str]:
         head = f"Renewal nags on {self.today.isoformat()} (now {self.now.isoformat()}):"
@@ -61,6 +64,7 @@ class ScanReport:
                 f"  FAILED the {item.offset_days}-day nag for {item.council_name} "
                 f"(membership {item.membership_id}): {item.detail}"
             )
+        out += [f"  {line}" for line in self.check_ins]
         if len(out) == 1:
             out.append("  nothing due.")
         return out
@@ -72,7 +76,7 @@ class ScanReport:
 async def post_renewal_nags(
     deps: Deps, client: AsyncWebClient, now: datetime | None = None
 ) -> ScanReport:
-    """The job: post every renewal nag due at `now` (default: the clock's now)."""
+    """The job: post every renewal nag and check-in due at `now` (default: the clock's now)."""
     now = now or deps.clock.now()
     async with try_advisory_lock(deps.sessions, RENEWAL_SCAN_LOCK_KEY) as acquired:
         if not acquired:
@@ -126,7 +130,19 @@ async def post_due_renewal_nags(
             report.sent.append(outcome)
         elif delivery.status in (Status.FAILED, Status.HELD_BACK):
             report.failed.append(_with_detail(outcome, _failure(delivery)))
-    if report.sent or report.skipped or report.failed:
+    attempted, skipped = await post_due_check_ins(deps, client, now, today, channel)
+    for council, months in skipped:
+        report.check_ins.append(
+            f"skipped the {months}-month check-in for {council}: superseded by a later one"
+        )
+    for term, months, delivery in attempted:
+        what = f"the {months}-month check-in for {term.council_name} (membership "
+        what += f"{term.membership_id})"
+        if delivery.ok:
+            report.check_ins.append(f"sent {what}")
+        elif delivery.status in (Status.FAILED, Status.HELD_BACK):
+            report.check_ins.append(f"FAILED {what}: {_failure(delivery)}")
+    if report.sent or report.skipped or report.failed or report.check_ins:
         log.info("%s", report)
     return report
 

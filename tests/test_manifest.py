@@ -46,7 +46,17 @@ EVENT_SCOPES = {
 }
 
 # Sub-commands from DESIGN.md section 6 that the usage hint should mention.
-SUBCOMMANDS = ("help", "apply", "status", "history", "list", "renewals", "group", "decide")
+SUBCOMMANDS = (
+    "help",
+    "apply",
+    "status",
+    "history",
+    "list",
+    "renewals",
+    "group",
+    "decide",
+    "endorse",
+)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -23,6 +23,16 @@ COMMANDS: tuple[tuple[str, str, bool], ...] = (
     ),
     ("group remove @user", "remove a member (their past votes stay in the history)", True),
     ("decide <council>", "record the decision on an application (opens a form)", True),
+    (
+        "extend <council> <days> <reason>",
+        "reopen or prolong voting until a new deadline (audited)",
+        True,
+    ),
+    (
+        "endorse <council> <note>",
+        "record an endorsement the local group gave outside Slack, with how it was given",
+        True,
+    ),
 )
 
 

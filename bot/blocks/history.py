@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
-from bot.domain.escape import mrkdwn, truncate
+from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
 from bot.services.history import SOME_MEMBER, SOME_STAFF, HistoryItem
 from models.tables import Council, VoteChoice
@@ -85,6 +85,15 @@ def _decision(a: str, d: dict[str, Any]) -> str:
     return f"{a} recorded the decision: {label}{extra}{_round(d)}"
 
 
+def _extended(a: str, d: dict[str, Any]) -> str:
+    days = _first(d, "days")
+    by = f" by {mrkdwn(str(days))} day{'s' if str(days) != '1' else ''}" if days else ""
+    reopened = ", reopening voting" if d.get("reopened") else ""
+    reason = _first(d, "reason")
+    why = f": {mrkdwn(truncate(str(reason), 300))}" if reason else ""
+    return f"{a} extended the review{by}{_round(d)}{reopened}{why}"
+
+
 def _membership(verb: str) -> Callable[[str, dict[str, Any]], str]:
     def line(a: str, d: dict[str, Any]) -> str:
         starts, ends = _first(d, "starts_on"), _first(d, "ends_on")
@@ -103,6 +112,22 @@ def _nag(a: str, d: dict[str, Any]) -> str:
     return f"Renewal reminder posted: {days} days before the membership ends"
 
 
+def _quoted(d: dict[str, Any], key: str, limit: int = 300) -> str:
+    return "“" + mrkdwn(truncate(str(d.get(key) or ""), limit)) + "”"
+
+
+def _progress(a: str, d: dict[str, Any]) -> str:
+    url = d.get("url")
+    shown = f" ({link(str(url), 'link')})" if url else ""
+    return f"{a} logged the council's progress: {_quoted(d, 'what')}{shown}"
+
+
+def _check_in(a: str, d: dict[str, Any]) -> str:
+    months = d.get("months")
+    when = f"{months} months into the term" if isinstance(months, int) else "during the term"
+    return f"Check-in posted ({when}): staff invited to log progress"
+
+
 _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "application.registered": lambda a, d: (
         f"{a} registered the application" + (" (a renewal)" if d.get("kind") == "renewal" else "")
@@ -116,6 +141,23 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "vote.changed": _vote,
     "vote.withdrawn": lambda a, d: f"{a} withdrew their vote",
     "conflict.declared": lambda a, d: f"{a} declared a conflict of interest and is recused",
+    "conflict.endorser_recused": lambda a, d: (
+        f"{mention(str(d.get('member') or ''))} is recused: named as the endorser"
+    ),
+    "endorsement.requested": lambda a, d: (
+        f"Asked {mention(str(d.get('endorser') or ''))} by direct message to endorse it"
+    ),
+    "endorsement.given": lambda a, d: f"{a} endorsed the application for the local group",
+    "endorsement.declined": lambda a, d: f"{a} could not endorse the application",
+    "endorsement.question": lambda a, d: (
+        f"{a} (the endorser) asked staff: {_quoted(d, 'question')}"
+    ),
+    "endorsement.recorded": lambda a, d: (
+        f"{a} recorded an endorsement given outside Slack: {_quoted(d, 'note')}"
+    ),
+    "check_in.sent": _check_in,
+    "check_in.skipped": lambda a, d: "A check-in was skipped (a later one went)",
+    "check_in.logged": _progress,
     "comment.added": lambda a, d: f"{a} commented in the thread",
     "comment.edited": lambda a, d: f"{a} edited a comment",
     "comment.deleted": lambda a, d: f"{a} deleted a comment",
@@ -130,6 +172,12 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + " to vote"
     ),
     "reminder.quorum_warning_sent": lambda a, d: "Warned the channel that quorum is missing",
+    "reminder.ready_to_decide_sent": lambda a, d: (
+        "Voting closed at the deadline; told "
+        + (mention(str(d["recipient"])) if d.get("recipient") else "staff")
+        + " it is ready to decide"
+    ),
+    "round.extended": _extended,
     "contacts.erased": lambda a, d: (
         "Contact details erased"
         + (" on request" if d.get("on_request") else " (retention period over)")
@@ -143,27 +191,46 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
 }
 
 
-def history_line(item: HistoryItem, tz: ZoneInfo) -> str:
-    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`."""
+def history_line(
+    item: HistoryItem, tz: ZoneInfo, blind: frozenset[tuple[int, int]] = frozenset()
+) -> str:
+    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`; in a round whose votes the
+    blind tally hides (`blind`: application id, round), `@Amira voted`."""
     render = _LINES.get(item.action)
     actor = who(item.actor)
-    if render is None:
+    if item.action in ("vote.cast", "vote.changed") and _hidden(item, blind):
+        what = (
+            f"{actor} voted{' again' if item.action == 'vote.changed' else ''}{_round(item.detail)}"
+        )
+    elif render is None:
         what = f"{actor}: {mrkdwn(item.action.replace('.', ' ').replace('_', ' '))}"
     else:
         what = render(actor, item.detail)
     return f"{short_moment(item.at, tz)} · {what}"
 
 
+def _hidden(item: HistoryItem, blind: frozenset[tuple[int, int]]) -> bool:
+    try:
+        return (item.application_id, int(item.detail.get("round", 0))) in blind
+    except (TypeError, ValueError):
+        return False
+
+
 def build_history(
-    council: Council, items: list[HistoryItem], *, tz: ZoneInfo
+    council: Council,
+    items: list[HistoryItem],
+    *,
+    tz: ZoneInfo,
+    blind: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """The whole timeline, newest last; when it is too long, the earliest entries are cut."""
+    """The whole timeline, newest last; when it is too long, the earliest entries are cut.
+    How members voted in the rounds in `blind` (the blind tally, still open) is not shown."""
     name = mrkdwn(council.name)
     title = truncate(f"History: {council.name}", 150)
     if not items:
         text = f"Nothing has been recorded about {name} yet."
         return text, [ContextBlock(elements=[MarkdownTextObject(text=text)])]
-    lines = [history_line(item, tz) for item in items]
+    lines = [history_line(item, tz, blind) for item in items]
     blocks: list[Block] = [HeaderBlock(text=title)]
     blocks += pack_lines(
         lines,

@@ -15,11 +15,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain import ids
 from bot.domain.constituencies import describe
 from bot.domain.dates import day, local_date
-from bot.domain.escape import mrkdwn
+from bot.domain.escape import link, mrkdwn, truncate
+from bot.services.check_ins import RECENT_PROGRESS_DAYS
 from bot.services.home import HomeData, OpenItem
 
 MAX_HOME_BLOCKS = 100
@@ -36,9 +38,11 @@ def _more(n: int) -> str:
     return f"_…and {n} more_"
 
 
-def _deadline(item: OpenItem, tz: ZoneInfo, today: date) -> str:
+def _deadline(item: OpenItem, tz: ZoneInfo, today: date, now: datetime) -> str:
     if item.deadline_at is None:
         return "no deadline yet"
+    if now >= item.deadline_at:
+        return f"voting closed on {day(local_date(item.deadline_at, tz))}, awaiting decision"
     due = local_date(item.deadline_at, tz)
     days = (due - today).days
     when = (
@@ -78,7 +82,7 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
         blocks += _list(
             "Waiting for your vote",
             [
-                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today)}"
+                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today, now)}"
                 for i in data.awaiting_vote
             ],
             "Nothing is waiting for your vote. Thank you!",
@@ -115,7 +119,7 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
         blocks += _list(
             "Under review",
             [
-                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today)}; "
+                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today, now)}; "
                 f"{i.votes} vote{'s' if i.votes != 1 else ''}; "
                 + (
                     "quorum met"
@@ -148,6 +152,16 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
             ],
             f"No membership ends within {staff.ending_within_days} days.",
         )
+        blocks += _list(
+            f"Progress logged in the last {RECENT_PROGRESS_DAYS} days",
+            [
+                f"• *{mrkdwn(truncate(p.council, 100))}*: {mrkdwn(truncate(p.what, 200))}"
+                + (f" · {link(p.url, 'link')}" if p.url else "")
+                + f" ({mention(p.logged_by)}, {day(local_date(p.logged_at, tz))})"
+                for p in staff.progress
+            ],
+            "No progress logged lately: the check-ins invite it 12 and 24 months into a term.",
+        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Updated {day(today)}.")]))
-    assert len(blocks) <= MAX_HOME_BLOCKS  # at most 49: a few fixed blocks, 6 lists of 7
+    assert len(blocks) <= MAX_HOME_BLOCKS  # at most 56: a few fixed blocks, 7 lists of 7
     return View(type="home", blocks=blocks)

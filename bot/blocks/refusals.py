@@ -62,6 +62,23 @@ WORDINGS: dict[Refusal, str] = {
     Refusal.NOT_ON_ROSTER: (
         "{who} is not on the working-group roster, so there is nothing to remove."
     ),
+    Refusal.NOT_ENDORSER: (
+        "Sorry, only the endorser named on this application can answer for the local group"
+        "{endorser_note}."
+    ),
+    Refusal.ENDORSER_RECUSED: (
+        "You are named as the endorser of this application for the local group, so you are "
+        "recused from it: you can't vote on it, and this cannot be withdrawn."
+    ),
+    Refusal.VOTING_CLOSED: (
+        "Voting closed at the deadline, so your vote was not recorded: staff now record the "
+        "decision (they can reopen voting with `/sanctuary extend`)."
+    ),
+    Refusal.NOT_POSTED: (
+        "Application #{application} is not in the working group's channel yet, so it has no "
+        "deadline to extend; the bot keeps trying to post it."
+    ),
+    Refusal.BAD_DAYS: "Give the number of days as a whole number from 1 to {limit}.",
     Refusal.PRIVATE: (
         "Sorry, {private_task} for the working group and City of Sanctuary UK staff only. "
         f"If you should be on the roster, ask a member of staff to add you with `{ids.COMMAND} "
@@ -75,6 +92,9 @@ STAFF_TASKS: dict[Task, str] = {
     Task.DECIDE: "recording a decision",
     Task.RENEW: "starting a renewal application",
     Task.CHANGE_ROSTER: "changing the working-group roster",
+    Task.RECORD_ENDORSEMENT: "recording an endorsement given outside Slack",
+    Task.LOG_PROGRESS: "logging a council's progress",
+    Task.EXTEND: "extending a review's deadline",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",
@@ -89,6 +109,9 @@ TEXTS: dict[str | None, str] = {
     "reason": "a reason",
     "rationale": "the rationale for the decision",
     "no_quorum": "why you are deciding without quorum",
+    "question": "your question",
+    "note": "how the endorsement was given (a short note after the council's name)",
+    "what": "what the council did",
 }
 
 
@@ -112,6 +135,9 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
         "council_note": f" ({name(council)})" if council else "",
         "keyword": name(detail.get("keyword", "")),
         "who": mention(str(detail.get("user", ""))),
+        "endorser_note": (
+            f" ({mention(str(detail['endorser']))})" if detail.get("endorser") and markup else ""
+        ),
         "text": TEXTS.get(refused.field, "a reason"),
         "missing": "; ".join(detail.get("missing", ())),
         "problems": " ".join(detail.get("problems", {}).values()),

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     SectionBlock,
     UrlInputElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -81,10 +82,35 @@ def _url(name: str, label: str, form: ApplicationForm, *, optional: bool = False
     return _input(name, label, element, optional=optional)
 
 
-def _date(name: str, label: str, form: ApplicationForm, *, hint: str | None = None) -> InputBlock:
+def _date(
+    name: str,
+    label: str,
+    form: ApplicationForm,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
     value: date | None = getattr(form, name)
     initial = value.isoformat() if value else None
-    return _input(name, label, DatePickerElement(action_id=name, initial_date=initial), hint=hint)
+    element = DatePickerElement(action_id=name, initial_date=initial)
+    return _input(name, label, element, hint=hint, optional=optional)
+
+
+def _endorser(form: ApplicationForm) -> InputBlock:
+    """The endorser as a Slack user: the bot asks them by DM (bot/services/endorsements.py)."""
+    element = UserSelectElement(
+        action_id=ids.ENDORSER_USER_BLOCK,
+        placeholder="Pick a person in Slack",
+        initial_user=form.endorser_user_id or None,
+    )
+    return _input(
+        "endorser_user_id",
+        "Endorser in Slack",
+        element,
+        hint="If the endorser is in this Slack, name them: the bot asks them to endorse, and "
+        "the date is when they answer. Otherwise give their name and the date above.",
+        optional=True,
+    )
 
 
 def _heading(text: str, detail: str) -> list[Block]:
@@ -144,9 +170,12 @@ def build_application_modal(
     callback_id: str = ids.APPLY_VIEW,
     private_metadata: str = "",
     council_name: str | None = None,
+    renewal: bool | None = None,
 ) -> View:
     """The form for the five criteria; prefilled from `form`. With `council_name` (editing), the
-    council is shown, not asked."""
+    council is shown, not asked. A `renewal` also asks for the council's account of its term;
+    when it is not known yet (None: the council is still to be picked) those questions are
+    there, for renewals only; `False` leaves them out."""
     form = form or ApplicationForm()
     editing = council_name is not None
     strategy_initial = None
@@ -173,10 +202,19 @@ def build_application_modal(
             "endorsed_by",
             "Endorsed by",
             form,
-            hint="Who endorsed it, e.g. the group's steering group.",
+            hint="Who endorsed it, e.g. the group's steering group (optional when the "
+            "endorser is named in Slack below).",
+            optional=True,
         ),
-        _date("endorsement_date", "Date of the endorsement", form),
+        _date(
+            "endorsement_date",
+            "Date of the endorsement",
+            form,
+            hint="Leave empty when the endorser is named in Slack below.",
+            optional=True,
+        ),
         _url("endorsement_url", "Link to the endorsement", form, optional=True),
+        _endorser(form),
         *_heading(
             "4. Strategy",
             "A written strategy, publicly available, committing for at least three years.",
@@ -211,6 +249,8 @@ def build_application_modal(
             _text(f"officer{n}_role", f"Officer {n}: role{suffix}", form, optional=optional),
             _email(f"officer{n}_email", f"Officer {n}: email{suffix}", form, optional=optional),
         ]
+    if renewal is not False:
+        blocks += _renewal_blocks(form, required=renewal is True)
     return View(
         type="modal",
         callback_id=callback_id,
@@ -220,6 +260,33 @@ def build_application_modal(
         private_metadata=private_metadata,
         blocks=blocks,
     )
+
+
+def _renewal_blocks(form: ApplicationForm, *, required: bool) -> list[Block]:
+    """A renewal's account of the term that is ending (DESIGN.md section 5)."""
+    detail = (
+        "What the council did during its term, and how it responded to new guidance."
+        if required
+        else "Only for a renewal (a council that is a member, or was until recently; the form "
+        "says so if it is one). Leave empty for a new application."
+    )
+    return [
+        *_heading("6. Renewal: the term now ending", detail),
+        _text(
+            "term_activity",
+            "What the council did during its term",
+            form,
+            optional=not required,
+            multiline=True,
+        ),
+        _text(
+            "guidance_response",
+            "How it responded to new guidance",
+            form,
+            optional=not required,
+            multiline=True,
+        ),
+    ]
 
 
 def build_withdraw_modal(view: ApplicationView) -> View:

@@ -60,6 +60,8 @@ def _read_input(field: str, state: Mapping[str, Any]) -> dict[str, Any]:
                 str(label.get("text") or "") or None if isinstance(label, Mapping) else None
             ),
         }
+    if "selected_user" in state:
+        return {field: str(state.get("selected_user") or "")}
     if "selected_date" in state:
         return {field: _date(state.get("selected_date"))}
     if "selected_option" in state:

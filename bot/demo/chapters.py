@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.demo import review
+from bot.demo.check_ins import check_in_chapter
 from bot.demo.network import home_chapter, register_chapter
 from bot.demo.registration import registration_chapter
 from bot.demo.renewals import renewals_chapter
@@ -25,13 +26,15 @@ async def help_chapter(story: Story) -> None:
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
 
 
-# Review after registration (which posts the application); renewals last: it moves the
-# clock three years on, to the newest membership's 90-day nag.
+# Review after registration (which posts the application); the check-in a year into the
+# membership; renewals last: it moves the clock three years on, to the newest membership's
+# 90-day nag.
 CHAPTERS: list[Chapter] = [
     help_chapter,
     registration_chapter,
     *review.CHAPTERS,
     register_chapter,
     home_chapter,
+    check_in_chapter,
     renewals_chapter,
 ]

@@ -35,6 +35,9 @@ LIMITS: dict[str, int] = {
     **{f"officer{n}_name": 150 for n in range(1, OFFICER_SLOTS + 1)},
     **{f"officer{n}_role": 200 for n in range(1, OFFICER_SLOTS + 1)},
     **{f"officer{n}_email": 254 for n in range(1, OFFICER_SLOTS + 1)},
+    # A renewal's account of the term (DESIGN.md section 5).
+    "term_activity": 1500,
+    "guidance_response": 1500,
 }
 
 # The Application columns the form edits, with how people call them (audit, round message).
@@ -48,6 +51,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "endorsed_by": "endorsed by",
     "endorsement_date": "endorsement date",
     "endorsement_url": "endorsement link",
+    "endorser_user_id": "endorser in Slack",
     "strategy_url": "strategy link",
     "strategy_kind": "strategy kind",
     "strategy_start": "strategy start",
@@ -55,8 +59,13 @@ EVIDENCE_LABELS: dict[str, str] = {
     "councillor_name": "councillor",
     "councillor_email": "councillor email",
     "councillor_portfolio": "councillor portfolio",
+    "term_activity": "activity during the term",
+    "guidance_response": "response to new guidance",
 }
+# What a renewal adds: the council's account of the term that is ending.
+RENEWAL_FIELDS = ("term_activity", "guidance_response")
 
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _EMAIL = re.compile(r"^[^@\s<>|,;:\"()\[\]]+@[^@\s<>|,;:\"()\[\]]+\.[^@\s<>|,;:\"()\[\]]{2,}$")
 
 
@@ -83,6 +92,7 @@ class ApplicationForm:
     endorsed_by: str = ""
     endorsement_date: date | None = None
     endorsement_url: str = ""
+    endorser_user_id: str = ""  # the endorser as a Slack user, asked by DM
     strategy_url: str = ""
     strategy_kind: str = ""
     strategy_start: date | None = None
@@ -99,6 +109,8 @@ class ApplicationForm:
     officer3_name: str = ""
     officer3_role: str = ""
     officer3_email: str = ""
+    term_activity: str = ""  # a renewal: what the council did during its term
+    guidance_response: str = ""  # a renewal: how it responded to new guidance
 
     @classmethod
     def of_application(
@@ -109,6 +121,8 @@ class ApplicationForm:
             name: getattr(application, name) or ("" if name not in _DATE_FIELDS else None)
             for name in EVIDENCE_LABELS
         }
+        if application.endorser_user_id:
+            values["endorsement_date"] = None  # their answer dates it, not the form
         for position, officer in enumerate(officers[:OFFICER_SLOTS], start=1):
             values[f"officer{position}_name"] = officer.name
             values[f"officer{position}_role"] = officer.role
@@ -131,8 +145,11 @@ class ApplicationForm:
     def evidence(self) -> dict[str, Any]:
         """The Application column values this form sets."""
         values: dict[str, Any] = {name: getattr(self, name) for name in EVIDENCE_LABELS}
-        for name in ("joint_work_url", "endorsement_url"):
+        for name in ("joint_work_url", "endorsement_url", "endorser_user_id", *RENEWAL_FIELDS):
             values[name] = values[name] or None
+        if self.endorser_user_id:
+            # Dated by the endorser's answer (bot/services/endorsements.py), not by the form.
+            del values["endorsement_date"]
         return values
 
     def changes_from(self, before: ApplicationForm) -> tuple[str, ...]:
@@ -157,8 +174,13 @@ def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value))
 
 
-def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -> dict[str, str]:
-    """What is wrong with the form, as {field: message}; empty when it can be registered."""
+def validate(
+    form: ApplicationForm, today: date, *, with_council: bool = True, renewal: bool = False
+) -> dict[str, str]:
+    """What is wrong with the form, as {field: message}; empty when it can be registered.
+
+    A `renewal` also needs the council's account of its term.
+    """
     errors: dict[str, str] = {}
 
     def need(name: str, message: str) -> None:
@@ -229,8 +251,21 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
     need("group_names", "Name the local City of Sanctuary group and/or refugee networks.")
     need("joint_work", "Describe the joint work with the group.")
     url("joint_work_url", False, "")
-    need("endorsed_by", "Say who endorsed the application.")
-    past("endorsement_date", "endorsement was given")
+    if form.endorser_user_id:
+        if not _SLACK_USER.match(form.endorser_user_id):
+            errors.setdefault("endorser_user_id", "Pick the endorser again from the list.")
+        if form.endorsement_date is not None:
+            errors.setdefault(
+                "endorsement_date",
+                "Leave the date empty when the endorser is named in Slack: the bot asks them, "
+                "and their answer dates the endorsement.",
+            )
+    else:
+        need(
+            "endorsed_by",
+            "Say who endorsed the application, or name the endorser in Slack below.",
+        )
+        past("endorsement_date", "endorsement was given")
     url("endorsement_url", False, "")
     # 4. Strategy
     url("strategy_url", True, "the public strategy")
@@ -248,7 +283,13 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         and not {"strategy_start", "strategy_end"} & errors.keys()
     ):
         earliest_end = years_later(form.strategy_start, TERM_YEARS)
-        if form.strategy_end < earliest_end:
+        if form.strategy_end < today:
+            errors.setdefault(
+                "strategy_end",
+                f"The strategy ended on {day(form.strategy_end)}: give the council's current "
+                "strategy (one that has not ended yet).",
+            )
+        elif form.strategy_end < earliest_end:
             errors.setdefault(
                 "strategy_end",
                 f"The strategy must commit for at least three years: end on or after "
@@ -264,4 +305,8 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
             need(f"officer{n}_name", "Name the council officer.")
             need(f"officer{n}_role", "Give the officer's role.")
             email(f"officer{n}_email", "the officer's")
+    # A renewal: the term that is ending
+    if renewal:
+        need("term_activity", "A renewal says what the council did during its term.")
+        need("guidance_response", "A renewal says how the council responded to new guidance.")
     return errors

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 COMMAND = "/sanctuary"
+# How `extend` is typed, escaped for mrkdwn (a bare `<council>` is read by Slack as a link).
+EXTEND_USAGE = f"{COMMAND} extend &lt;council&gt; &lt;days&gt; &lt;reason&gt;"
 
 # Buttons on the application post
 VOTE_APPROVE = "vote_approve"
@@ -46,3 +48,20 @@ DECISION_RATIONALE_BLOCK = "decision_rationale"
 DECISION_RATIONALE_INPUT = "decision_rationale_input"
 DECISION_NO_QUORUM_BLOCK = "decision_no_quorum"
 DECISION_NO_QUORUM_INPUT = "decision_no_quorum_input"
+
+# The endorsement (criterion 3): the registration form's endorser as a Slack user, the buttons
+# in the DM that asks them (value: the application id), and the question they may ask staff.
+ENDORSER_USER_BLOCK = "endorser_user_id"
+ENDORSE = "endorse"
+CANNOT_ENDORSE = "cannot_endorse"
+ASK_ENDORSEMENT_QUESTION = "ask_endorsement_question"
+ENDORSER_ACTIONS = (ENDORSE, CANNOT_ENDORSE, ASK_ENDORSEMENT_QUESTION)
+ENDORSEMENT_QUESTION_VIEW = "endorsement_question_view"
+ENDORSEMENT_QUESTION_BLOCK = "endorsement_question"
+
+# Check-ins between reviews: the button on the check-in message (value: the membership id)
+# and the form it opens.
+LOG_PROGRESS = "log_progress"
+CHECK_IN_VIEW = "check_in_view"
+CHECK_IN_WHAT_BLOCK = "check_in_what"
+CHECK_IN_URL_BLOCK = "check_in_url"

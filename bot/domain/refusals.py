@@ -29,6 +29,11 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    NOT_ENDORSER = auto()  # endorser: the user named as the endorser (None: nobody in Slack)
+    ENDORSER_RECUSED = auto()  # the endorser may not vote on (or declare on) the application
+    VOTING_CLOSED = auto()  # round: its deadline has passed
+    NOT_POSTED = auto()  # application: not in the channel yet, so no deadline to extend
+    BAD_DAYS = auto()  # limit: a number of days from 1 to limit
     PRIVATE = auto()  # task: for the working group and staff only
 
 
@@ -43,6 +48,9 @@ class Task(StrEnum):
     CHANGE_ROSTER = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    RECORD_ENDORSEMENT = auto()
+    LOG_PROGRESS = auto()
+    EXTEND = auto()
     SEE_ROSTER = auto()
     SEE_CONTACTS = auto()
 

@@ -1,4 +1,4 @@
-"""What a person's App Home shows, gathered in a bounded number of queries (at most ten)."""
+"""What a person's App Home shows, gathered in a bounded number of queries (at most eleven)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.config import ReviewRules
 from bot.domain.review import QuorumState, Tally, quorum
+from bot.services.check_ins import ProgressItem, recent_progress
 from bot.services.register import current_members
 from bot.services.visibility import Role, viewer
 from models.tables import (
@@ -61,6 +62,7 @@ class StaffPipeline:
     decided_lately: tuple[DecidedItem, ...]
     ending_soon: tuple[EndingItem, ...]
     ending_within_days: int = 90  # the "expiring" window (settings)
+    progress: tuple[ProgressItem, ...] = ()  # logged at check-ins lately, newest first
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ async def gather_home(
         for app_id, item in open_items.items():
             if app_id in conflicts:
                 recused.append(item)
-            elif app_id in posted and (app_id, item.round) not in voted:
+            elif app_id in posted and (app_id, item.round) not in voted and _voting(item, now):
                 awaiting.append(item)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     awaiting.sort(key=lambda i: (i.deadline_at or far, i.council))
@@ -151,6 +153,11 @@ async def gather_home(
         recused_from=tuple(recused),
         staff=pipeline,
     )
+
+
+def _voting(item: OpenItem, now: datetime) -> bool:
+    """Still open for votes: its deadline has not come (then it awaits staff's decision)."""
+    return item.deadline_at is None or now < item.deadline_at
 
 
 async def _staff_pipeline(
@@ -223,4 +230,5 @@ async def _staff_pipeline(
         decided_lately=tuple(DecidedItem(i, n, o, at) for i, n, o, at in decided),
         ending_soon=tuple(EndingItem(n, e) for n, e in ending),
         ending_within_days=rules.expiring_window_days,
+        progress=tuple(await recent_progress(session, now)),
     )

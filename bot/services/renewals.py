@@ -6,7 +6,7 @@ a given date; no Slack objects. The scan that posts the nags is `scheduler.renew
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +36,19 @@ class NagPlan:
     skip: tuple[int, ...] = ()
 
 
+def catch_up(due_on: Mapping[int, date], today: date) -> NagPlan:
+    """Of reminders due on the given dates (by offset), the one to send on `today`.
+
+    Only the one that fell due last is sent; any others already due (the bot was down when they
+    fell due) are skipped, earliest first. The catch-up rule of renewal nags and check-ins alike.
+    """
+    due = sorted((when, offset) for offset, when in due_on.items() if when <= today)
+    if not due:
+        return NagPlan(send=None)
+    *earlier, (_, latest) = due
+    return NagPlan(send=latest, skip=tuple(offset for _, offset in earlier))
+
+
 def nag_plan(
     ends_on: date,
     today: date,
@@ -46,16 +59,12 @@ def nag_plan(
     """The nag due on `today` for a term ending on `ends_on` (its last day).
 
     The nag for offset N is due from N days before the end. When several are due (the bot was
-    down), only the most urgent is posted and the others are skipped. A term that ended more
-    than `lapsed_grace_days` ago gets nothing.
+    down), only the most urgent is posted and the others are skipped (`catch_up`). A term that
+    ended more than `lapsed_grace_days` ago gets nothing.
     """
-    days_left = (ends_on - today).days
-    if days_left < -lapsed_grace_days:
+    if (ends_on - today).days < -lapsed_grace_days:
         return NagPlan(send=None)
-    due = sorted(offset for offset in set(offsets) if days_left <= offset)
-    if not due:
-        return NagPlan(send=None)
-    return NagPlan(send=due[0], skip=tuple(sorted(due[1:], reverse=True)))
+    return catch_up({offset: ends_on - timedelta(days=offset) for offset in offsets}, today)
 
 
 @dataclass(frozen=True)
@@ -101,14 +110,15 @@ async def nag_subjects(
 
 
 async def settled_nags(
-    session: AsyncSession, membership_ids: Sequence[int]
+    session: AsyncSession, membership_ids: Sequence[int], kind: str = NAG_KIND
 ) -> set[tuple[int, int]]:
-    """(membership id, offset) of nags already sent or skipped: nothing more to do for them."""
+    """(membership id, offset) of nags (or check-ins, by `kind`) already sent or skipped:
+    nothing more to do for them."""
     if not membership_ids:
         return set()
     rows = await session.exec(
         select(ReminderLedger.subject_id, ReminderLedger.offset_days).where(
-            col(ReminderLedger.kind) == NAG_KIND,
+            col(ReminderLedger.kind) == kind,
             col(ReminderLedger.subject_id).in_(membership_ids),
             col(ReminderLedger.state).in_((LedgerState.SENT, LedgerState.SKIPPED)),
         )
@@ -145,13 +155,38 @@ async def record_nag_skipped(
     now: datetime,
 ) -> bool:
     """Record a nag as skipped (a more urgent one is due); False if the ledger already had it."""
+    key = ledger.Key(NAG_KIND, subject_id=subject.membership_id, offset_days=offset_days)
+    note = f"superseded by the {superseded_by}-day nag (it was not posted when due)"
+    return await record_skipped(
+        sessions,
+        key,
+        subject.membership,
+        now=now,
+        note=note,
+        action="renewal.nag_skipped",
+        offset_days=offset_days,
+        ends_on=subject.membership.ends_on,
+        superseded_by=superseded_by,
+    )
+
+
+async def record_skipped(
+    sessions: SessionFactory,
+    key: ledger.Key,
+    membership: Membership,
+    *,
+    now: datetime,
+    note: str,
+    action: str,
+    **detail: Any,
+) -> bool:
+    """Record a reminder about a term as skipped by the catch-up rule, and audit it (`action`);
+    False if the ledger already had it."""
     async with transaction(sessions) as session:
-        key = ledger.Key(NAG_KIND, subject_id=subject.membership_id, offset_days=offset_days)
-        note = f"superseded by the {superseded_by}-day nag (it was not posted when due)"
         recorded = await ledger.record_skipped_in(session, key, now, note)
         if recorded:
-            skipped = "renewal.nag_skipped"
-            _audit_nag(session, skipped, subject, offset_days, now, superseded_by=superseded_by)
+            trail = audit.about(session, membership, at=now, actor="system")
+            trail.record(action, membership_id=membership.id, **detail)
         return recorded
 
 

@@ -15,11 +15,11 @@ from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.refusals import Refusal, Refused, Task
-from bot.domain.review import require_open, require_undecided_round
+from bot.domain.review import require_open, require_undecided_round, require_voting_open
 from bot.services import audit
 from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.roster import active_member
-from bot.services.rounds import current_decision
+from bot.services.rounds import current_decision, current_round
 from models.dialect import insert_for
 from models.tables import (
     Application,
@@ -82,6 +82,9 @@ async def record_vote(
         # One member's clicks one at a time, so that the history says truly what each changed.
         await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
     require_undecided_round(application, await current_decision(session, application), round)
+    require_voting_open(await current_round(session, application), now)
+    if application.endorser_user_id == voter:
+        raise Refused(Refusal.ENDORSER_RECUSED)
     if await is_recused(session, application_id, member.id):
         raise Refused(Refusal.RECUSED)
     key = {"application_id": application_id, "round": round, "member_id": member.id}
@@ -106,6 +109,8 @@ async def _may_declare(session: AsyncSession, application: Application, user_id:
     member = await _member(session, user_id, Task.DECLARE_CONFLICT)
     require_open(application)
     assert application.id is not None and member.id is not None
+    if application.endorser_user_id == user_id:
+        raise Refused(Refusal.ENDORSER_RECUSED)
     if await is_recused(session, application.id, member.id):
         raise Refused(Refusal.ALREADY_DECLARED)
     return member
@@ -140,16 +145,35 @@ async def declare_conflict(
         raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
     application = await locked_application(session, application_id)
     member = await _may_declare(session, application, member_user_id)
-    assert member.id is not None
-    session.add(
-        Conflict(application_id=application_id, member_id=member.id, reason=reason, declared_at=now)
+    withdrawn = await recuse(
+        session, application, member, reason=reason, now=now, actor=member_user_id
     )
-    trail = audit.about(session, application, at=now, actor=member_user_id)
-    trail.record("conflict.declared", reason=reason, constituency=member.constituency)
-    withdrawn = None
-    if await current_decision(session, application) is None:  # else the votes are final
-        withdrawn = await _withdraw_vote(session, application, member, now)
     return ConflictResult(application_id, withdrawn)
+
+
+async def recuse(
+    session: AsyncSession,
+    application: Application,
+    member: Member,
+    *,
+    reason: str,
+    now: datetime,
+    actor: str,
+    action: str = "conflict.declared",
+) -> VoteChoice | None:
+    """Recuse a member from an application (a declared conflict, or the named endorser, by
+    `actor`); their vote in the current round is withdrawn. Returns the vote withdrawn."""
+    assert application.id is not None and member.id is not None
+    session.add(
+        Conflict(application_id=application.id, member_id=member.id, reason=reason, declared_at=now)
+    )
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record(
+        action, reason=reason, constituency=member.constituency, member=member.slack_user_id
+    )
+    if await current_decision(session, application) is None:  # else the votes are final
+        return await _withdraw_vote(session, application, member, now)
+    return None
 
 
 async def _withdraw_vote(

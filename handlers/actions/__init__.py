@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import applications, contacts, review
+from handlers.actions import applications, check_ins, contacts, endorsements, review
 
 
 def register(app: AsyncApp) -> None:
     applications.register(app)
+    check_ins.register(app)
+    endorsements.register(app)
     contacts.register(app)
     review.register(app)

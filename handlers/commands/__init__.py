@@ -9,6 +9,8 @@ from bot.sending.db_errors import tells_when_database_is_down
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
     decide,
+    endorse,
+    extend,
     group,
     help,
     history,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.views import applications, review
+from handlers.views import applications, check_ins, endorsements, review
 
 
 def register(app: AsyncApp) -> None:
     applications.register(app)
+    check_ins.register(app)
+    endorsements.register(app)
     review.register(app)

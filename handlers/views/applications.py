@@ -8,10 +8,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import button_value, registration_state
+from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Task
 from bot.sending.context import Deps
+from bot.sending.endorsements import ask_endorser
 from bot.sending.home import refresh_everyones_home
 from bot.sending.posts import PostResult, try_post_application, try_post_round
 from bot.sending.slack_errors import explain
@@ -44,6 +46,7 @@ async def submit_application(
             staff=deps.settings.staff,
             now=deps.clock.now(),
             timezone=deps.settings.timezone,
+            rules=deps.settings.rules,
         ),
     )
     if application is None:
@@ -51,6 +54,7 @@ async def submit_application(
     assert application.id is not None
     result = await try_post_application(deps, client, application.id, actor=user)
     text = _registered(application.id, form.council_label or form.council_other, result)
+    text += await _endorser_asked(deps, client, application.id, application.endorser_user_id)
     # The registration modal carries the channel it was opened from: the answer goes there.
     await tell(client, user, text, channel=str(view.get("private_metadata") or "") or None)
 
@@ -70,6 +74,23 @@ def _registered(application_id: int, council: str, result: PostResult) -> str:
         f"to the working group yet: {result.advice} Nothing is lost: the bot will post it "
         "as soon as Slack accepts it, and tell you."
     )
+
+
+async def _endorser_asked(
+    deps: Deps, client: AsyncWebClient, application_id: int, endorser: str | None
+) -> str:
+    """Ask the endorser named in Slack by DM; what staff are told about it ("" if nobody)."""
+    if not endorser:
+        return ""
+    delivery = await ask_endorser(deps, client, application_id)
+    if delivery.ok:
+        return f" Asked {mention(endorser)} by direct message to endorse it."
+    if delivery.advice:
+        return (
+            f" Could not ask {mention(endorser)} to endorse it yet: {delivery.advice} The bot "
+            "tries again every minute."
+        )
+    return ""
 
 
 async def submit_edit(
@@ -94,6 +115,9 @@ async def submit_edit(
     if update is None:
         return
     text = await _show_update(deps, client, user, update)
+    if update.ask_endorser:
+        endorser = update.application.endorser_user_id
+        text += await _endorser_asked(deps, client, update.application.id or 0, endorser)
     await tell(client, user, text, channel=deps.settings.channel)
 
 

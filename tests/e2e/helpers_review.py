@@ -65,17 +65,20 @@ async def post_application(
     at: datetime | None = None,
     council_name: str = "Sheffield City Council",
     code: str = "E08000019",
+    **evidence: Any,
 ) -> tuple[int, str]:
-    """An application under review, posted to the channel; returns (application id, post ts)."""
+    """An application under review, posted to the channel; returns (application id, post ts).
+
+    `evidence` overrides the factory's (e.g. `endorser_user_id`)."""
     at = at or deps.clock.now()
     async with transaction(deps.sessions) as session:
         council = await factories.council(session, at=at, name=council_name, code=code)
-        application = await factories.application(session, at=at, council_row=council)
+        application = await factories.application(session, at=at, council_row=council, **evidence)
         assert application.id is not None
         application_id = application.id
         view = await load_view(session, application_id)
     text, blocks = build_application_message(
-        view, rules=deps.settings.rules, timezone=deps.settings.timezone
+        view, rules=deps.settings.rules, timezone=deps.settings.timezone, now=deps.clock.now()
     )
     client = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
     posted = await client.chat_postMessage(channel=CHANNEL_ID, text=text, blocks=blocks)

@@ -1,12 +1,14 @@
-"""Who may do what: every command, button and modal submission against four actors.
+"""Who may do what: every command, button and modal submission against five actors.
 
 Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
-recused by a declared conflict, and an outsider. Each row of the table says what each actor gets:
-ALLOWED (the expected text or form, and never what `Shown.never` lists: DESIGN.md §4, "Who sees
-what"), or a polite refusal only they see, with nothing changed in the database. Staff who are
-not on the roster cannot vote or declare conflicts: DESIGN.md §4, "Anyone not on the roster gets
-a polite refusal" — staff record decisions instead; to vote, a member of staff is added to the
-roster (the `national` constituency) like anyone else.
+recused by a declared conflict, a member named in Slack as the application's endorser (recused
+for that; only they may press the buttons in the DM that asks them), and an outsider. Each row
+of the table says what each actor gets: ALLOWED (the expected text or form, and never what
+`Shown.never` lists: DESIGN.md §4, "Who sees what"), or a polite refusal only they see, with
+nothing changed in the database. Staff who are not on the roster cannot vote or declare
+conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite refusal" — staff record
+decisions instead; to vote, a member of staff is added to the roster (the `national`
+constituency) like anyone else.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from sqlmodel import func, select
 
 from bot.domain import ids
 from bot.runtime import Runtime
+from bot.sending.endorsements import ask_endorser
+from bot.services.endorsements import recuse_endorser
 from bot.standin import SignedSlackClient, SlackStandIn
+from models.db import transaction
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
 from tests.conftest import OUTSIDER, STAFF
 from tests.e2e.helpers_review import add_roster, post_application
@@ -28,7 +33,14 @@ from tests.e2e.test_registration import answers, open_modal, pick
 
 MEMBER = "U0LIVED001"
 RECUSED = "U0TRUST001"
-ACTORS = {"staff": STAFF, "member": MEMBER, "recused": RECUSED, "outsider": OUTSIDER}
+ENDORSER = "U0GROUP001"
+ACTORS = {
+    "staff": STAFF,
+    "member": MEMBER,
+    "recused": RECUSED,
+    "endorser": ENDORSER,
+    "outsider": OUTSIDER,
+}
 
 
 class Refused(str):
@@ -50,6 +62,8 @@ STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
 RECUSED_VOTE = "declared a conflict of interest on this application"
+ENDORSER_RECUSED = "named as the endorser of this application"
+NOT_ENDORSER = "only the endorser named on this application"
 PRIVATE = "for the working group and City of Sanctuary UK staff only"
 VIEW = "<opens a form>"
 VOTER = "U0OFFCR001"  # voted Approve in the scene
@@ -63,6 +77,7 @@ class Case:
     kind: str  # command | button | home
     what: str  # command text or action id
     expect: dict[str, str]  # actor -> text they are told, or VIEW
+    where: str = "post"  # the button is on the application's post, or in the endorser's DM
 
 
 def everyone(text: str) -> dict[str, str]:
@@ -71,11 +86,17 @@ def everyone(text: str) -> dict[str, str]:
 
 def staff_only(allowed: str, refused: str = STAFF_ONLY) -> dict[str, str]:
     no = Refused(refused)
-    return {"staff": allowed, "member": no, "recused": no, "outsider": no}
+    return {"staff": allowed, "member": no, "recused": no, "endorser": no, "outsider": no}
+
+
+def endorser_only(allowed: str) -> dict[str, str]:
+    no = Refused(NOT_ENDORSER)
+    return {"staff": no, "member": no, "recused": no, "endorser": allowed, "outsider": no}
 
 
 VOTE = {"staff": Refused(NOT_MEMBER_VOTE), "member": "Vote ", "recused": Refused(RECUSED_VOTE)}
 VOTE["outsider"] = Refused(NOT_MEMBER_VOTE)
+VOTE["endorser"] = Refused(ENDORSER_RECUSED)
 
 TABLE: list[Case] = [
     Case("command", "help", everyone("/sanctuary")),
@@ -87,6 +108,7 @@ TABLE: list[Case] = [
             "staff": Shown("1 vote cast", never=("I chair",)),
             "member": Shown("1 vote cast", never=("I chair",)),
             "recused": Shown("1 vote cast", never=("I chair",)),
+            "endorser": Shown("1 vote cast", never=("I chair",)),
             "outsider": Shown("Sheffield", never=("vote", "quorum", *SECRETS)),
         },
     ),
@@ -97,7 +119,8 @@ TABLE: list[Case] = [
             "staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
             "member": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
             "recused": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
-            "outsider": Shown("Sheffield", never=("voted", "conflict", *SECRETS)),
+            "endorser": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "outsider": Shown("Sheffield", never=("voted", "conflict", ENDORSER, *SECRETS)),
         },
     ),
     Case("command", "list", everyone("member councils")),
@@ -109,6 +132,7 @@ TABLE: list[Case] = [
             "staff": "lived",
             "member": "lived",
             "recused": "lived",
+            "endorser": "lived",
             "outsider": Refused("Sorry, the roster is " + PRIVATE),
         },
     ),
@@ -119,6 +143,7 @@ TABLE: list[Case] = [
             "staff": Shown("Pipeline (staff)", never=("I chair",)),
             "member": Shown("Waiting for your vote", never=("Pipeline", "I chair")),
             "recused": Shown("You are recused from", never=("Pipeline", "I chair")),
+            "endorser": Shown("You are recused from", never=("Pipeline", "I chair")),
             "outsider": Shown(
                 "not on the working-group roster",
                 never=("Pipeline", "Waiting for your vote", "Sheffield", *SECRETS),
@@ -132,12 +157,15 @@ TABLE: list[Case] = [
             "staff": VIEW,
             "member": VIEW,
             "recused": VIEW,
+            "endorser": VIEW,
             "outsider": Refused("Sorry, an application's contacts are " + PRIVATE),
         },
     ),
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
     Case("command", "decide sheffield", staff_only(VIEW)),
+    Case("command", "extend sheffield 3 Two members were away", staff_only("extended until")),
+    Case("command", "endorse sheffield By email", staff_only("Recorded the endorsement")),
     Case("button", ids.VOTE_APPROVE, VOTE),
     Case("button", ids.VOTE_FURTHER_WORK, VOTE),
     Case("button", ids.VOTE_DECLINE, VOTE),
@@ -149,12 +177,16 @@ TABLE: list[Case] = [
             "staff": Refused(NOT_MEMBER_CONFLICT),
             "member": VIEW,
             "recused": Refused("already declared"),
+            "endorser": Refused(ENDORSER_RECUSED),
             "outsider": Refused(NOT_MEMBER_CONFLICT),
         },
     ),
     Case("button", ids.RECORD_DECISION, staff_only(VIEW)),
     Case("button", ids.EDIT_APPLICATION, staff_only(VIEW)),
     Case("button", ids.WITHDRAW_APPLICATION, staff_only(VIEW)),
+    Case("button", ids.ENDORSE, endorser_only("your endorsement of"), where="dm"),
+    Case("button", ids.CANNOT_ENDORSE, endorser_only("you cannot endorse"), where="dm"),
+    Case("button", ids.ASK_ENDORSEMENT_QUESTION, endorser_only(VIEW), where="dm"),
 ]
 
 
@@ -177,10 +209,18 @@ async def snapshot(bot: Runtime) -> dict[str, Any]:
 
 @pytest.fixture
 async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
-    """A roster, an application under review, and RECUSED's declared conflict; returns its ts."""
+    """A roster, an application under review naming ENDORSER in Slack (asked by DM, and so
+    recused), RECUSED's declared conflict and VOTER's vote; returns the post's ts."""
     await add_roster(bot.deps, standin)
     standin.add_user("U0NEWMEMB1", "Newcomer")
-    app_id, ts = await post_application(bot.deps, standin)
+    app_id, ts = await post_application(
+        bot.deps, standin, endorser_user_id=ENDORSER, endorsement_status="pending"
+    )
+    async with transaction(bot.deps.sessions) as session:
+        application = await session.get(Application, app_id)
+        assert application is not None
+        await recuse_endorser(session, application, bot.deps.clock.now())
+    assert (await ask_endorser(bot.deps, bot.client, app_id)).ok
     await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
     await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
     modal = standin.last_view(RECUSED)
@@ -203,6 +243,11 @@ async def _act(
         return await _home(slack, standin, user)
     if case.kind == "command":
         reply = await slack.slash_command(user, case.what)
+    elif case.where == "dm":  # the DM that asks the endorser (a message of its own)
+        [dm] = standin.messages(standin.dm_channel_id(ENDORSER))
+        reply = await slack.block_action(
+            user, case.what, channel_id=dm.channel, message_ts=dm.ts, value="1"
+        )
     else:
         reply = await slack.block_action(user, case.what, message_ts=ts, value="1:1")
     assert reply.status == 200
@@ -260,7 +305,7 @@ async def _staff_form(slack: SignedSlackClient, standin: SlackStandIn, ts: str, 
     return view
 
 
-@pytest.mark.parametrize("actor", ["member", "recused", "outsider"])
+@pytest.mark.parametrize("actor", ["member", "recused", "endorser", "outsider"])
 async def test_staff_forms_submitted_by_others_are_refused(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, scene: str, actor: str
 ) -> None:
@@ -294,7 +339,13 @@ async def test_staff_forms_submitted_by_others_are_refused(
 
 @pytest.mark.parametrize(
     ("actor", "allowed"),
-    [("staff", False), ("member", True), ("recused", False), ("outsider", False)],
+    [
+        ("staff", False),
+        ("member", True),
+        ("recused", False),
+        ("endorser", False),
+        ("outsider", False),
+    ],
 )
 async def test_conflict_form_submission(
     bot: Runtime,

@@ -68,6 +68,16 @@ def test_the_renewal_nag_arrives_once_90_days_before_the_end(story: str) -> None
     assert "*Sheffield City Council*: ends 14 March 2029 (in 90 days)" in renewals
 
 
+def test_a_year_in_the_check_in_arrives_once_and_sam_logs_progress(story: str) -> None:
+    chapter = _chapter(story, "A year into the membership: the check-in")
+    assert "[14 Mar 2027]" in chapter
+    check_in = "*Sheffield City Council*: 12 months into its membership"
+    assert _snapshot(chapter, "The working-group channel: the check-in").count(check_in) == 1
+    assert "Logged the progress of *Sheffield City Council*" in chapter
+    final = _snapshot(story, "The working-group channel at the end of the story")
+    assert final.count("months into its membership") == 1  # no 24-month one: the nags began
+
+
 def test_the_demo_prints_what_slack_would_show(story: str) -> None:
     assert "Sam types `/sanctuary help`" in story
     # Mentions as people see them, never the wire format.

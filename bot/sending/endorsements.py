@@ -1,0 +1,58 @@
+"""The endorsement's messages, each through the one exactly-once path (bot/sending/once.py):
+the DM asking the endorser, their question to staff, and the post re-rendered after a change."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.blocks.endorsements import build_endorsement_request, question_to_staff
+from bot.sending.context import Deps
+from bot.sending.once import Delivery, Key, Message, Sent, Status, post_once, update_once
+from bot.sending.posts import refresh_post
+from bot.services import endorsements
+from bot.services.endorsements import EndorsementChange, Question
+
+
+async def ask_endorser(deps: Deps, client: AsyncWebClient, application_id: int) -> Delivery:
+    """DM the endorser named in Slack, once per application and endorser, while pending."""
+    async with deps.sessions() as session:
+        request = await endorsements.request(session, application_id)
+    if request is None:
+        return Delivery(Status.NOT_NEEDED)
+    endorser = request.endorser
+
+    async def render() -> Message | None:
+        async with deps.sessions() as session:
+            now_pending = await endorsements.request(session, application_id)
+        if now_pending is None or now_pending.endorser != endorser:
+            return None  # answered, recorded, withdrawn or another endorser named meanwhile
+        text, blocks = build_endorsement_request(now_pending.application, now_pending.council)
+        return Message(channel=endorser, text=text, blocks=blocks)
+
+    async def record(session: AsyncSession, sent: Sent) -> None:
+        await endorsements.record_request_sent(session, application_id, endorser, sent.at)
+
+    key = Key(endorsements.ENDORSEMENT_REQUEST, subject_id=application_id, recipient=endorser)
+    return await post_once(deps, client, key, render, record)
+
+
+async def tell_staff(deps: Deps, client: AsyncWebClient, question: Question) -> bool:
+    """DM the endorser's question to each member of staff (once each); True if all got it."""
+    text = question_to_staff(question)
+    delivered = True
+    for staff in sorted(deps.settings.staff):
+        key = Key(endorsements.ENDORSEMENT_QUESTION, subject_id=question.entry_id, recipient=staff)
+        delivery = await post_once(deps, client, key, Message(channel=staff, text=text))
+        delivered = delivered and delivery.status in (Status.SENT, Status.TAKEN)
+    return delivered
+
+
+async def show(deps: Deps, client: AsyncWebClient, change: EndorsementChange) -> Delivery:
+    """Re-render the application's post after an endorsement change, once per change."""
+    if change.entry_id is None:
+        return Delivery(Status.NOT_NEEDED)
+    key = Key(endorsements.ENDORSEMENT_SHOWN, subject_id=change.entry_id)
+    return await update_once(
+        deps, client, key, lambda: refresh_post(deps, client, change.application_id)
+    )
