@@ -62,6 +62,39 @@ WORDINGS: dict[Refusal, str] = {
     Refusal.NOT_ON_ROSTER: (
         "{who} is not on the working-group roster, so there is nothing to remove."
     ),
+    Refusal.CONNECTED: (
+        "You are connected to {connected_to}: declare a conflict, or confirm you have none. "
+        "This is about the application of *{council}*; your vote on it waits for your answer "
+        "(this one was not recorded)."
+    ),
+    Refusal.NOT_CONNECTED: (
+        "You are not connected to {council}, its region or its group, so there is nothing to "
+        "confirm."
+    ),
+    Refusal.CONFLICTED_DECIDER: (
+        "You declared a conflict of interest on {council}, so you can't record its decision: "
+        "another member of staff must."
+    ),
+    Refusal.NO_CONFLICT: "You have no conflict of interest declared on {council} to withdraw.",
+    Refusal.CONFLICT_FINAL: (
+        "The decision on {council} is already recorded, so your conflict of interest stands: "
+        "it can only be withdrawn before the decision."
+    ),
+    Refusal.NOT_REVIEWER: (
+        "{who} is neither on the working-group roster nor on the staff list. Add them with "
+        f"`{ids.COMMAND} group add` first."
+    ),
+    Refusal.UNKNOWN_CONNECTION: (
+        "“{words}” could be any of {choices}. Type more of the council's name, or its code "
+        "(such as E08000019); for a local group, write `group:` before its name."
+    ),
+    Refusal.NOT_LINKED: "{who} has no connection to {connected_to}, so nothing was changed.",
+    Refusal.NOT_DECIDED: "{council} has no recorded decision to amend.",
+    Refusal.NO_CURRENT_MEMBERSHIP: "{council} has no current membership to end.",
+    Refusal.WHICH_COUNCIL: (
+        "I can't tell which council “{words}” names{choices_note}. Please type "
+        f"`{ids.COMMAND} {{usage}}`, with the council's name or code first."
+    ),
 }
 STAFF_TASKS: dict[Task, str] = {
     Task.REGISTER: "registering an application",
@@ -70,10 +103,15 @@ STAFF_TASKS: dict[Task, str] = {
     Task.DECIDE: "recording a decision",
     Task.RENEW: "starting a renewal application",
     Task.CHANGE_ROSTER: "changing the working-group roster",
+    Task.LINK: "recording a member's connections",
+    Task.AMEND: "amending a decision",
+    Task.END_MEMBERSHIP: "ending a membership",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",
     Task.DECLARE_CONFLICT: "declare a conflict of interest",
+    Task.ANSWER_CONNECTION: "answer a connection prompt",
+    Task.WITHDRAW_CONFLICT: "withdraw a conflict of interest",
 }
 # The texts a form asks for, by field, as a refusal names them.
 TEXTS: dict[str | None, str] = {
@@ -105,5 +143,14 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
         "text": TEXTS.get(refused.field, "a reason"),
         "missing": "; ".join(detail.get("missing", ())),
         "problems": " ".join(detail.get("problems", {}).values()),
+        "connected_to": name(detail.get("connected_to", "")),
+        "words": name(detail.get("words", "")),
+        "choices": ", ".join(name(c) for c in detail.get("choices", ())),
+        "choices_note": (
+            " (it could be " + ", ".join(name(c) for c in detail["choices"]) + ")"
+            if detail.get("choices")
+            else ""
+        ),
+        "usage": detail.get("usage", ""),
     }
     return WORDINGS[refused.reason].format_map(facts)

@@ -15,6 +15,8 @@ RECORD_DECISION = "record_decision"
 EDIT_APPLICATION = "edit_application"
 WITHDRAW_APPLICATION = "withdraw_application"
 OPEN_RENEWAL = "open_renewal"
+# On a connected person's prompt (beside a DECLARE_CONFLICT button)
+CONFIRM_NO_CONFLICT = "confirm_no_conflict"
 
 # Modals (callback ids)
 APPLY_VIEW = "apply_view"
@@ -22,6 +24,7 @@ EDIT_VIEW = "edit_view"
 CONFLICT_VIEW = "conflict_view"
 DECISION_VIEW = "decision_view"
 WITHDRAW_VIEW = "withdraw_view"
+AMEND_VIEW = "amend_view"
 
 # External select answered by the bot
 COUNCIL_PICKER = "council_picker"
@@ -44,3 +47,9 @@ DECISION_RATIONALE_BLOCK = "decision_rationale"
 DECISION_RATIONALE_INPUT = "decision_rationale_input"
 DECISION_NO_QUORUM_BLOCK = "decision_no_quorum"
 DECISION_NO_QUORUM_INPUT = "decision_no_quorum_input"
+
+# Amendment modal (a decision's rationale, corrected with a reason)
+AMEND_RATIONALE_BLOCK = "amend_rationale"
+AMEND_RATIONALE_INPUT = "amend_rationale_input"
+AMEND_REASON_BLOCK = "amend_reason"
+AMEND_REASON_INPUT = "amend_reason_input"

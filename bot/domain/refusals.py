@@ -29,6 +29,17 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    CONNECTED = auto()  # application, connected_to: answer the prompt before voting
+    NOT_CONNECTED = auto()  # nothing to confirm: not connected to the application
+    CONFLICTED_DECIDER = auto()  # council: staff with a conflict may not decide
+    NO_CONFLICT = auto()  # council: nothing to withdraw
+    CONFLICT_FINAL = auto()  # council: decided (or closed), so the conflict stands
+    NOT_REVIEWER = auto()  # user: neither on the roster nor staff, so no connections
+    UNKNOWN_CONNECTION = auto()  # words, choices: what to link to is not clear
+    NOT_LINKED = auto()  # user, connected_to
+    NOT_DECIDED = auto()  # council: no decision to amend
+    NO_CURRENT_MEMBERSHIP = auto()  # council
+    WHICH_COUNCIL = auto()  # words, choices: the council (and the reason after it) not clear
 
 
 class Task(StrEnum):
@@ -40,8 +51,13 @@ class Task(StrEnum):
     DECIDE = auto()
     RENEW = auto()
     CHANGE_ROSTER = auto()
+    LINK = auto()
+    AMEND = auto()
+    END_MEMBERSHIP = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    ANSWER_CONNECTION = auto()
+    WITHDRAW_CONFLICT = auto()
 
 
 class Thing(StrEnum):

@@ -77,14 +77,16 @@ async def waiting_members(session: AsyncSession, open_round: OpenRound) -> list[
     voted = select(Vote.member_id).where(
         Vote.application_id == open_round.application_id, Vote.round == open_round.round
     )
-    recused = select(Conflict.member_id).where(Conflict.application_id == open_round.application_id)
+    recused = select(Conflict.slack_user_id).where(
+        Conflict.application_id == open_round.application_id
+    )
     rows = (
         await session.exec(
             select(Member.slack_user_id)
             .where(
                 col(Member.active).is_(True),
                 col(Member.id).not_in(voted),
-                col(Member.id).not_in(recused),
+                col(Member.slack_user_id).not_in(recused),
             )
             .order_by(col(Member.added_at))
         )

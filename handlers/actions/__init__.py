@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import applications, review
+from handlers.actions import applications, connections, review
 
 
 def register(app: AsyncApp) -> None:
     applications.register(app)
+    connections.register(app)
     review.register(app)
