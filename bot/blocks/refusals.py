@@ -88,6 +88,10 @@ WORDINGS: dict[Refusal, str] = {
         "“{words}” could be any of {choices}. Type more of the council's name, or its code "
         "(such as E08000019); for a local group, write `group:` before its name."
     ),
+    Refusal.NO_SUCH_COUNCIL: (
+        "I can't find a council called “{words}”, on the official list or among the councils "
+        "that have applied. Type part of its name, or its code (such as E08000019)."
+    ),
     Refusal.NOT_LINKED: "{who} has no connection to {connected_to}, so nothing was changed.",
     Refusal.NOT_DECIDED: "{council} has no recorded decision to amend.",
     Refusal.NO_CURRENT_MEMBERSHIP: "{council} has no current membership to end.",
@@ -151,6 +155,6 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
             if detail.get("choices")
             else ""
         ),
-        "usage": detail.get("usage", ""),
+        "usage": name(detail.get("usage", "")),
     }
     return WORDINGS[refused.reason].format_map(facts)

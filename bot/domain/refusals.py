@@ -36,6 +36,7 @@ class Refusal(StrEnum):
     CONFLICT_FINAL = auto()  # council: decided (or closed), so the conflict stands
     NOT_REVIEWER = auto()  # user: neither on the roster nor staff, so no connections
     UNKNOWN_CONNECTION = auto()  # words, choices: what to link to is not clear
+    NO_SUCH_COUNCIL = auto()  # words
     NOT_LINKED = auto()  # user, connected_to
     NOT_DECIDED = auto()  # council: no decision to amend
     NO_CURRENT_MEMBERSHIP = auto()  # council

@@ -76,9 +76,9 @@ async def _known_local_council(session: AsyncSession, words: str) -> Council | N
     return None
 
 
-def _official_council(words: str) -> Target | None:
+def _official_council(words: str, *, surely: bool = False) -> Target | None:
     """The council on the official list that `words` name (the picker's names or the code);
-    Refused when several councils fit equally well."""
+    Refused when several fit exactly, or (`surely`: a council is meant) several fit at all."""
     typed = words.strip()
     by_code = councils.by_gss(typed.upper())
     if by_code is not None:
@@ -89,8 +89,8 @@ def _official_council(words: str) -> Target | None:
     chosen = exact if exact else [m.authority for m in matches]
     if len(chosen) == 1:
         return Target(ConnectionKind.COUNCIL, chosen[0].gss, chosen[0].name)
-    if len(exact) > 1:
-        names = [a.name for a in exact[:MAX_CHOICES]]
+    if len(exact) > 1 or (surely and len(chosen) > 1):
+        names = [a.name for a in chosen[:MAX_CHOICES]]
         raise Refused(Refusal.UNKNOWN_CONNECTION, words=typed, choices=names)
     return None
 
@@ -103,7 +103,7 @@ async def resolve_target(session: AsyncSession, words: str) -> Target:
     forced = _KINDS.get(kind_word.strip().lower()) if colon else None
     typed = (rest if forced else words).strip()
     if not typed:
-        raise Refused(Refusal.UNKNOWN_CONNECTION, words=words, choices=[])
+        raise Refused(Refusal.NO_SUCH_COUNCIL, words=words)
     if forced in (None, ConnectionKind.REGION):
         region = find_region(typed)
         if region is not None:
@@ -112,12 +112,12 @@ async def resolve_target(session: AsyncSession, words: str) -> Target:
         local = await _known_local_council(session, typed)
         if local is not None:
             return Target(ConnectionKind.COUNCIL, local.code, local.name)
-        official = _official_council(typed)
+        official = _official_council(typed, surely=forced is ConnectionKind.COUNCIL)
         if official is not None:
             return official
     if forced is ConnectionKind.GROUP or forced is None:
         return Target(ConnectionKind.GROUP, group_key(typed), " ".join(typed.split()))
-    raise Refused(Refusal.UNKNOWN_CONNECTION, words=typed, choices=[])
+    raise Refused(Refusal.NO_SUCH_COUNCIL, words=typed)
 
 
 async def _require_reviewer(session: AsyncSession, user_id: str, staff: Collection[str]) -> None:

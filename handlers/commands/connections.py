@@ -13,8 +13,8 @@ from handlers.attempt import attempt
 from handlers.commands.dispatch import CommandCall, subcommand
 
 USAGE = (
-    f"Usage: `{ids.COMMAND} group link @user <council | region | group name>` or "
-    f"`{ids.COMMAND} group unlink @user <council | region | group name>`."
+    f"Usage: `{ids.COMMAND} group link @user &lt;council | region | group name&gt;` or "
+    f"`{ids.COMMAND} group unlink @user &lt;council | region | group name&gt;`."
 )
 
 

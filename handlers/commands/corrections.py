@@ -24,7 +24,7 @@ from handlers.person import refreshed
 @subcommand("conflict withdraw")
 async def withdraw_conflict(call: CommandCall) -> None:
     if not call.args:
-        await call.reply(f"Which council, and why? `{ids.COMMAND} {WITHDRAW_USAGE}`.")
+        await call.reply(f"Which council, and why? `{ids.COMMAND} {mrkdwn(WITHDRAW_USAGE)}`.")
         return
     now = call.deps.clock.now()
     result = await attempt(
@@ -48,7 +48,7 @@ async def withdraw_conflict(call: CommandCall) -> None:
 async def amend(call: CommandCall) -> None:
     words = call.args.strip()
     if not words:
-        await call.reply(f"Which council? `{ids.COMMAND} amend <council>`.")
+        await call.reply(f"Which council? `{ids.COMMAND} amend &lt;council&gt;`.")
         return
     staff = call.deps.settings.staff
 
@@ -84,7 +84,7 @@ async def amend(call: CommandCall) -> None:
 @subcommand("end", staff_only=Task.END_MEMBERSHIP)
 async def end(call: CommandCall) -> None:
     if not call.args:
-        await call.reply(f"Which council, and why? `{ids.COMMAND} {END_USAGE}`.")
+        await call.reply(f"Which council, and why? `{ids.COMMAND} {mrkdwn(END_USAGE)}`.")
         return
     deps = call.deps
     now = deps.clock.now()

@@ -1,11 +1,12 @@
 """Who may do what: every command, button and modal submission against four actors.
 
-Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
-recused by a declared conflict, and an outsider. Each row of the table says what each actor gets:
-ALLOWED (the expected text or form), or a polite refusal only they see, with nothing changed in
-the database. Staff who are not on the roster cannot vote or declare conflicts: DESIGN.md §4,
-"Anyone not on the roster gets a polite refusal" — staff record decisions instead; to vote, a
-member of staff is added to the roster (the `national` constituency) like anyone else.
+Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of staff who declared a conflict
+on the application, a member of the working group, a member recused by a declared conflict, and an
+outsider. Each row of the table says what each actor gets: ALLOWED (the expected text or form), or
+a polite refusal only they see, with nothing changed in the database. Staff who are not on the
+roster cannot vote (DESIGN.md §4: to vote, a member of staff is added to the roster like anyone
+else), but they may declare conflicts, and a member of staff with a conflict cannot record the
+decision: another member of staff does.
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ from bot.domain import ids
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
-from tests.conftest import OUTSIDER, STAFF
+from tests.conftest import OUTSIDER, STAFF, STAFF_2
 from tests.e2e.helpers_review import add_roster, post_application
 from tests.e2e.test_registration import answers, open_modal, pick
 
 MEMBER = "U0LIVED001"
 RECUSED = "U0TRUST001"
-ACTORS = {"staff": STAFF, "member": MEMBER, "recused": RECUSED, "outsider": OUTSIDER}
+ACTORS = {
+    "staff": STAFF,
+    "conflicted staff": STAFF_2,
+    "member": MEMBER,
+    "recused": RECUSED,
+    "outsider": OUTSIDER,
+}
 
 
 class Refused(str):
@@ -36,7 +43,11 @@ class Refused(str):
 STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
+NOT_MEMBER_ANSWER = "only members of the working group can answer a connection prompt"
 RECUSED_VOTE = "declared a conflict of interest on this application"
+CONFLICTED_DECIDER = "another member of staff must"
+NOT_CONNECTED = "You are not connected to"
+NO_CONFLICT = "You have no conflict of interest declared"
 VIEW = "<opens a form>"
 
 
@@ -51,13 +62,18 @@ def everyone(text: str) -> dict[str, str]:
     return dict.fromkeys(ACTORS, text)
 
 
-def staff_only(allowed: str, refused: str = STAFF_ONLY) -> dict[str, str]:
+def staff_only(
+    allowed: str, refused: str = STAFF_ONLY, *, conflicted: str | None = None
+) -> dict[str, str]:
+    """Staff get `allowed`; the conflicted member of staff too, unless `conflicted` says what
+    they are told instead."""
     no = Refused(refused)
-    return {"staff": allowed, "member": no, "recused": no, "outsider": no}
+    also = allowed if conflicted is None else Refused(conflicted)
+    return {"staff": allowed, "conflicted staff": also, "member": no, "recused": no, "outsider": no}
 
 
 VOTE = {"staff": Refused(NOT_MEMBER_VOTE), "member": "Vote ", "recused": Refused(RECUSED_VOTE)}
-VOTE["outsider"] = Refused(NOT_MEMBER_VOTE)
+VOTE["outsider"] = VOTE["conflicted staff"] = Refused(NOT_MEMBER_VOTE)
 
 TABLE: list[Case] = [
     Case("command", "help", everyone("/sanctuary")),
@@ -69,7 +85,23 @@ TABLE: list[Case] = [
     Case("command", "group", everyone("lived")),
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
-    Case("command", "decide sheffield", staff_only(VIEW)),
+    Case(
+        "command",
+        "group link <@U0GROUP001> Yorkshire and the Humber",
+        staff_only("Connected <@U0GROUP001> to the Yorkshire and The Humber region"),
+    ),
+    Case(
+        "command",
+        "group unlink <@U0GROUP001> yorkshire & the humber",
+        staff_only("no longer connected"),
+    ),
+    Case("command", "decide sheffield", staff_only(VIEW, conflicted=CONFLICTED_DECIDER)),
+    Case("command", "amend sheffield", staff_only("No decided application matches")),
+    Case(
+        "command",
+        "end sheffield the council rescinded its motion",
+        staff_only(Refused("has no current membership")),
+    ),
     Case("button", ids.VOTE_APPROVE, VOTE),
     Case("button", ids.VOTE_FURTHER_WORK, VOTE),
     Case("button", ids.VOTE_DECLINE, VOTE),
@@ -78,15 +110,39 @@ TABLE: list[Case] = [
         "button",
         ids.DECLARE_CONFLICT,
         {
-            "staff": Refused(NOT_MEMBER_CONFLICT),
+            "staff": VIEW,
+            "conflicted staff": Refused("already declared"),
             "member": VIEW,
             "recused": Refused("already declared"),
             "outsider": Refused(NOT_MEMBER_CONFLICT),
         },
     ),
-    Case("button", ids.RECORD_DECISION, staff_only(VIEW)),
+    Case(
+        "button",
+        ids.CONFIRM_NO_CONFLICT,
+        {
+            "staff": Refused(NOT_CONNECTED),
+            "conflicted staff": Refused(NOT_CONNECTED),
+            "member": Refused(NOT_CONNECTED),
+            "recused": Refused(NOT_CONNECTED),
+            "outsider": Refused(NOT_MEMBER_ANSWER),
+        },
+    ),
+    Case("button", ids.RECORD_DECISION, staff_only(VIEW, conflicted=CONFLICTED_DECIDER)),
     Case("button", ids.EDIT_APPLICATION, staff_only(VIEW)),
     Case("button", ids.WITHDRAW_APPLICATION, staff_only(VIEW)),
+    # Last: withdrawing a conflict changes what the rows above would answer.
+    Case(
+        "command",
+        "conflict withdraw sheffield I was wrong",
+        {
+            "staff": Refused(NO_CONFLICT),
+            "conflicted staff": "is withdrawn",
+            "member": Refused(NO_CONFLICT),
+            "recused": "is withdrawn",
+            "outsider": Refused(NO_CONFLICT),
+        },
+    ),
 ]
 
 
@@ -109,17 +165,19 @@ async def snapshot(bot: Runtime) -> dict[str, Any]:
 
 @pytest.fixture
 async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
-    """A roster, an application under review, and RECUSED's declared conflict; returns its ts."""
+    """A roster, an application under review, and the conflicts RECUSED and STAFF_2 declared;
+    returns its ts."""
     await add_roster(bot.deps, standin)
     standin.add_user("U0NEWMEMB1", "Newcomer")
     app_id, ts = await post_application(bot.deps, standin)
-    await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
-    await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
-    modal = standin.last_view(RECUSED)
-    assert modal is not None
-    state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: "I chair the group"})
-    await slack.view_submission(RECUSED, modal, state)
-    await standin.wait_until(lambda: bool(standin.ephemerals(RECUSED)))
+    for user, reason in ((RECUSED, "I chair the group"), (STAFF_2, "I used to work there")):
+        await slack.block_action(user, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
+        await standin.wait_until(lambda user=user: standin.last_view(user) is not None)
+        modal = standin.last_view(user)
+        assert modal is not None
+        state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: reason})
+        await slack.view_submission(user, modal, state)
+        await standin.wait_until(lambda user=user: bool(standin.ephemerals(user)))
     return ts
 
 
@@ -202,7 +260,13 @@ async def test_staff_forms_submitted_by_others_are_refused(
 
 @pytest.mark.parametrize(
     ("actor", "allowed"),
-    [("staff", False), ("member", True), ("recused", False), ("outsider", False)],
+    [
+        ("staff", True),
+        ("conflicted staff", False),
+        ("member", True),
+        ("recused", False),
+        ("outsider", False),
+    ],
 )
 async def test_conflict_form_submission(
     bot: Runtime,
@@ -223,7 +287,7 @@ async def test_conflict_form_submission(
     if allowed:
         await standin.wait_until(
             lambda: any(
-                "Conflict of interest recorded" in e.text for e in standin.ephemerals(MEMBER)
+                "Conflict of interest recorded" in e.text for e in standin.ephemerals(ACTORS[actor])
             )
         )
         assert (await snapshot(bot))["Conflict"] == before["Conflict"] + 1
