@@ -280,3 +280,15 @@ async def test_staff_declare_conflicts_and_a_conflicted_member_of_staff_cannot_d
     reply = await slack.view_submission(STAFF, form, slack.fill_view_state(form, answers))
     assert reply.status == 200 and not reply.json
     assert await _count(bot, AuditEntry, action="decision.recorded") == 1
+
+
+async def test_help_lists_the_new_commands(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    said = await _command(slack, standin, OUTSIDER, "help")
+    assert "/sanctuary group link @user <council | region | group>" in said
+    assert "/sanctuary group unlink @user <council | region | group>" in said
+    assert "/sanctuary conflict withdraw <council> <reason>" in said
+    assert "/sanctuary amend <council>" in said and "/sanctuary end <council> <reason>" in said
+    line = next(x for x in said.splitlines() if "end <council>" in x)
+    assert "(staff)" in line
