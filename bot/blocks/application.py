@@ -138,13 +138,25 @@ def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
     return "\n".join(lines)
 
 
+def _headline(kind: str, status: str) -> str:
+    """What the post is now: the header changes with the application's stage."""
+    renewal = kind == ApplicationKind.RENEWAL
+    if status == ApplicationStatus.APPROVED:
+        return "Renewal approved" if renewal else "Approved application"
+    if status == ApplicationStatus.DECLINED:
+        return "Declined renewal" if renewal else "Declined application"
+    if status == ApplicationStatus.WITHDRAWN:
+        return "Withdrawn renewal" if renewal else "Withdrawn application"
+    return "Renewal" if renewal else "New application"
+
+
 def build_application_message(
     view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo
 ) -> tuple[str, list[Block]]:
     """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks)."""
     a = view.application
     council = view.council.name
-    kind = "Renewal" if a.kind == ApplicationKind.RENEWAL else "New application"
+    kind = _headline(a.kind, a.status)
     status = STATUS_LABELS.get(a.status, a.status)
     text = f"{kind}: {mrkdwn(truncate(council, 200))} ({status})"
     blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]

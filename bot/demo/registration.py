@@ -60,8 +60,13 @@ async def registration_chapter(story: Story) -> None:
     await story.client.view_submission(STAFF_ID, view, story.client.fill_view_state(view, answers))
     errors = story.slack.view_errors(view["id"]) or {}
     story.say("Sam submits, but the strategy only runs for two years. The form says, on the field:")
+    labels = {
+        str(block.get("block_id")): str((block.get("label") or {}).get("text", ""))
+        for block in view.get("blocks", [])
+        if block.get("type") == "input"
+    }
     for block_id, message in errors.items():
-        story.say(f"   {block_id}: {message}")
+        story.say(f"   under “{labels.get(block_id, block_id)}”: {message}")
     if "strategy_end" not in errors:
         raise RuntimeError("the two-year strategy was not refused")
 

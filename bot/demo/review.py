@@ -93,11 +93,12 @@ async def roster_chapter(story: Story) -> None:
     for user, (name, constituency) in CAST.items():
         if constituency == "staff":
             continue
-        story.say(f"Sam types `/sanctuary group add <@{user}|{name}> {constituency}`.")
+        # Slack shows the mention Sam picked as @name; the bot receives <@U…|name>.
+        story.say(f"Sam types `/sanctuary group add @{name} {constituency}`.")
         body = await _command(story, STAFF_ID, f"group add <@{user}|{name}> {constituency}")
         if "Added" not in str(body.get("text")):
             raise RuntimeError(f"adding {name} failed: {body.get('text')}")
-    story.say("Sam mistypes a keyword:")
+    story.say("Sam mistypes a keyword: `/sanctuary group add @Helen trustees`.")
     body = await _command(story, STAFF_ID, f"group add <@{HELEN}|Helen> trustees")
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
     story.say("Anyone can see the roster with `/sanctuary group`:")
@@ -160,7 +161,7 @@ async def reminders_chapter(story: Story) -> None:
     await send_review_reminders(deps, client)
     ts, _ = _the_post(story)
     warning = story.slack.thread(CHANNEL_ID, ts)[-1]
-    story.show_private("the channel", warning.text, None)
+    story.show_public("in the post's thread, also sent to the channel", warning)
 
 
 async def more_votes_chapter(story: Story) -> None:

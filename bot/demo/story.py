@@ -10,6 +10,7 @@ from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, render_transcript
 from bot.standin.render import render_blocks_as_text
+from bot.standin.server import Message
 
 STAFF_ID = "U0DEMOSTF1"
 # user id -> (name, constituency or "staff")
@@ -53,6 +54,15 @@ class Story:
         """What only one person saw (an ephemeral answer)."""
         rendered = render_blocks_as_text(text, blocks, users=self.slack.user_names())
         self.out.write(f"   (only {who} sees)\n")
+        for line in rendered.splitlines():
+            self.out.write(f"   | {line}\n")
+
+    def show_public(self, where: str, message: Message) -> None:
+        """One message everyone in the channel sees, with where it appears."""
+        rendered = render_blocks_as_text(
+            message.text, message.blocks, users=self.slack.user_names()
+        )
+        self.out.write(f"   (everyone in the channel sees, {where})\n")
         for line in rendered.splitlines():
             self.out.write(f"   | {line}\n")
 

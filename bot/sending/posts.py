@@ -231,7 +231,7 @@ async def try_post_round(
 async def announce_decision(
     deps: Deps, client: AsyncWebClient, application_id: int, round: int
 ) -> PostResult:
-    """Announce a round's decision in the application's thread, exactly once (`post_once`).
+    """Announce a round's decision in the application's thread and the channel, exactly once.
 
     If Slack refuses, the retry job (scheduler/posting.py) announces it later.
     """
@@ -257,8 +257,14 @@ async def announce_decision(
             without_quorum_reason=decision.without_quorum_reason,
             membership_until=day(membership.ends_on) if membership is not None else None,
         )
+        # Also sent to the channel: the decision is news for everyone there, and it follows any
+        # earlier broadcast (the quorum warning) instead of leaving that as the channel's last word.
         return Message(
-            channel=application.channel, thread_ts=application.message_ts, text=text, blocks=blocks
+            channel=application.channel,
+            thread_ts=application.message_ts,
+            text=text,
+            blocks=blocks,
+            broadcast=True,
         )
 
     delivery = await post_once(

@@ -184,9 +184,19 @@ def render_blocks_as_text(
     return "\n".join(lines)
 
 
-def _message_lines(message: Message, names: Mapping[str, str], *, reply: bool) -> list[str]:
+def _message_lines(
+    message: Message, names: Mapping[str, str], *, reply: bool, parent: Message | None = None
+) -> list[str]:
+    """A message as Slack shows it. A reply also sent to the channel shows in both places: in
+    the thread marked "also sent to the channel", and in the channel as "replied to a thread"
+    with the start of the thread's first message."""
     author = names.get(message.user, message.user)
     edited = " (edited)" if message.edited else ""
+    if message.reply_broadcast and reply:
+        edited += " (also sent to the channel)"
+    elif message.reply_broadcast and parent is not None:
+        opening = render_mrkdwn(parent.text, names).splitlines() or [""]
+        edited += f" (replied to a thread: {_shorten(opening[0], 60)})"
     body = render_blocks_as_text(message.text, message.blocks, users=names).splitlines() or [""]
     if reply:
         first = f"{THREAD_MARK}{author}{edited}: {body[0]}"
@@ -196,14 +206,23 @@ def _message_lines(message: Message, names: Mapping[str, str], *, reply: bool) -
     return [f"{author}{edited}:", *("  " + line for line in body)]
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def render_transcript(standin: SlackStandIn, channel: str) -> str:
     """The channel as a reader would see it: each message, then its thread indented."""
     names = standin.user_names()
     info = standin.channel(channel)
     title = f"#{info.name}" if info is not None else channel
     lines = [title, "═" * len(title)]
+    by_ts = {m.ts: m for m in standin.messages(channel)}
     for message in standin.messages(channel):
-        lines.extend(_message_lines(message, names, reply=False))
+        parent = by_ts.get(message.thread_ts) if message.thread_ts else None
+        lines.extend(_message_lines(message, names, reply=False, parent=parent))
+        if message.thread_ts is not None and message.thread_ts != message.ts:
+            lines.append("")
+            continue  # the channel's copy of a thread reply has no thread of its own
         for reply in standin.thread(channel, message.ts):
             lines.extend(_message_lines(reply, names, reply=True))
         lines.append("")

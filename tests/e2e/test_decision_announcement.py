@@ -66,3 +66,19 @@ async def test_quorum_lost_while_the_form_is_open_asks_for_the_reason_on_the_for
     answers[ids.DECISION_NO_QUORUM_BLOCK] = "Three constituencies voted; the council meets soon."
     await slack.view_submission(STAFF, decision, slack.fill_view_state(decision, answers))
     await standin.wait_until(lambda: _announcements(standin, ts) == 1)
+
+
+async def test_the_decision_is_also_sent_to_the_channel(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Everyone in the channel sees the decision, not only those who open the thread."""
+    _, ts, modal = await quorum_then_decision_form(bot.deps, slack, standin, ids.VOTE_APPROVE)
+    answers = {ids.DECISION_RATIONALE_BLOCK: "All five criteria are met."}
+    await slack.view_submission(STAFF, modal, slack.fill_view_state(modal, answers))
+    await standin.wait_until(lambda: _announcements(standin, ts) == 1)
+
+    in_the_channel = [m for m in standin.messages(CHANNEL_ID) if "Decision on" in m.text]
+    assert len(in_the_channel) == 1
+    assert in_the_channel[0].thread_ts == ts and in_the_channel[0].reply_broadcast
+    post = standin.find_message(CHANNEL_ID, ts)
+    assert post is not None and post.text.startswith("Approved application:")
