@@ -283,3 +283,26 @@ async def pending_amendment_renders(session: AsyncSession) -> list[Decision]:
     )
     rows = await session.exec(select(Decision).where(col(Decision.revision) > 0, ~shown.exists()))
     return list(rows.all())
+
+
+@dataclass(frozen=True)
+class Amendable:
+    """A decision `amend <council>` may open: the application, its council's name, the decision."""
+
+    application_id: int
+    council: str
+    decision: Decision
+
+
+async def amendable(
+    session: AsyncSession, words: str, *, actor: str, staff: Collection[str]
+) -> Amendable | list[str]:
+    """The decision the words name, if exactly one council's; else the names of those matching
+    (none, or several). Refused if `actor` may not amend it."""
+    matches = await decided_applications_matching(session, words)
+    if len(matches) != 1:
+        return [c.name for _, c in matches]
+    application, _ = matches[0]
+    assert application.id is not None
+    council, decision = await amend_form(session, application.id, actor=actor, staff=staff)
+    return Amendable(application.id, council.name, decision)

@@ -4,16 +4,13 @@ decision's rationale) and `/sanctuary end <council> <reason>` (staff: a membersh
 
 from __future__ import annotations
 
-from slack_sdk.models.views import View
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.blocks.connections import build_amend_modal
 from bot.domain import ids
 from bot.domain.dates import day, local_date
 from bot.domain.escape import mrkdwn, truncate
-from bot.domain.refusals import Refused, Task
+from bot.domain.refusals import Task
 from bot.sending.home import refresh_homes
-from bot.services.decisions import amend_form, decided_applications_matching
+from bot.services.decisions import Amendable, amendable
 from bot.services.memberships import END_USAGE, end_named_membership
 from bot.services.voting import WITHDRAW_USAGE, withdraw_named_conflict
 from handlers.attempt import attempt
@@ -51,34 +48,21 @@ async def amend(call: CommandCall) -> None:
         await call.reply(f"Which council? `{ids.COMMAND} amend &lt;council&gt;`.")
         return
     staff = call.deps.settings.staff
-
-    async def form(session: AsyncSession) -> View | list[str]:
-        matches = await decided_applications_matching(session, words)
-        if len(matches) != 1:
-            return [c.name for _, c in matches]
-        application, _ = matches[0]
-        assert application.id is not None
-        council, decision = await amend_form(
-            session, application.id, actor=call.user_id, staff=staff
-        )
-        return build_amend_modal(application.id, council.name, decision)
-
-    try:
-        async with call.deps.sessions() as session:
-            modal = await form(session)
-    except Refused as refused:
-        await call.refuse(refused)
-        return
-    if isinstance(modal, list):
-        shown = mrkdwn(truncate(words, 80))
-        names = ", ".join(mrkdwn(n) for n in modal)
+    found = await attempt(
+        call.deps,
+        lambda session: amendable(session, words, actor=call.user_id, staff=staff),
+        call.refuse,
+        write=False,
+    )
+    if isinstance(found, Amendable):
+        await call.open_form(build_amend_modal(found.application_id, found.council, found.decision))
+    elif found is not None:
+        shown, names = mrkdwn(truncate(words, 80)), ", ".join(mrkdwn(n) for n in found)
         await call.reply(
             f"Several decided applications match `{shown}` ({names}); please be more precise."
-            if modal
+            if found
             else f"No decided application matches `{shown}`."
         )
-        return
-    await call.open_form(modal)
 
 
 @subcommand("end", staff_only=Task.END_MEMBERSHIP)
