@@ -92,6 +92,7 @@ WORDINGS: dict[Refusal, str] = {
         "I can't find a council called “{words}”, on the official list or among the councils "
         "that have applied. Type part of its name, or its code (such as E08000019)."
     ),
+    Refusal.NO_SUCH_REGION: "“{words}” is not a region on the official list: {choices}.",
     Refusal.NOT_LINKED: "{who} has no connection to {connected_to}, so nothing was changed.",
     Refusal.NOT_DECIDED: "{council} has no recorded decision to amend.",
     Refusal.NO_CURRENT_MEMBERSHIP: "{council} has no current membership to end.",

@@ -37,6 +37,7 @@ class Refusal(StrEnum):
     NOT_REVIEWER = auto()  # user: neither on the roster nor staff, so no connections
     UNKNOWN_CONNECTION = auto()  # words, choices: what to link to is not clear
     NO_SUCH_COUNCIL = auto()  # words
+    NO_SUCH_REGION = auto()  # words, choices: the official regions
     NOT_LINKED = auto()  # user, connected_to
     NOT_DECIDED = auto()  # council: no decision to amend
     NO_CURRENT_MEMBERSHIP = auto()  # council

@@ -14,7 +14,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import councils
-from bot.domain.connections import council_region, find_region, group_key, group_keys, region_key
+from bot.domain.connections import (
+    council_region,
+    find_region,
+    group_key,
+    group_keys,
+    official_regions,
+    region_key,
+)
 from bot.domain.refusals import Refusal, Refused, Task, require_staff
 from bot.domain.review import require_open
 from bot.services import audit
@@ -117,6 +124,9 @@ async def resolve_target(session: AsyncSession, words: str) -> Target:
             return official
     if forced is ConnectionKind.GROUP or forced is None:
         return Target(ConnectionKind.GROUP, group_key(typed), " ".join(typed.split()))
+    if forced is ConnectionKind.REGION:
+        regions = list(official_regions().values())
+        raise Refused(Refusal.NO_SUCH_REGION, words=typed, choices=regions)
     raise Refused(Refusal.NO_SUCH_COUNCIL, words=typed)
 
 
@@ -260,18 +270,27 @@ async def _answered(session: AsyncSession, application_id: int, user_id: str) ->
     return conflict is not None
 
 
+async def connection_to(
+    session: AsyncSession, application: Application, user_id: str
+) -> str | None:
+    """What `user_id` is connected to of the application (its council, region, groups), if
+    anything."""
+    council = await session.get(Council, application.council_id)
+    assert council is not None
+    labels = (await connected_people(session, application, council)).get(user_id)
+    return connection_words(labels) if labels else None
+
+
 async def unanswered_connection(
     session: AsyncSession, application: Application, user_id: str
 ) -> str | None:
     """What `user_id` is connected to, if they are connected to the application and have not
     yet answered its prompt (so their vote must wait); None otherwise."""
     assert application.id is not None
-    council = await session.get(Council, application.council_id)
-    assert council is not None
-    labels = (await connected_people(session, application, council)).get(user_id)
-    if not labels or await _answered(session, application.id, user_id):
+    connected_to = await connection_to(session, application, user_id)
+    if connected_to is None or await _answered(session, application.id, user_id):
         return None
-    return connection_words(labels)
+    return connected_to
 
 
 async def require_answered(session: AsyncSession, application: Application, user_id: str) -> None:

@@ -22,9 +22,9 @@ from bot.services.applications import ApplicationView, load_view, locked_applica
 from bot.services.connections import (
     CONFLICT,
     NO_CONFLICT,
+    connection_to,
     record_answer,
     require_answered,
-    unanswered_connection,
 )
 from bot.services.councils import council_then_reason
 from bot.services.roster import active_member
@@ -164,7 +164,7 @@ async def declare_conflict(
         raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
     application = await locked_application(session, application_id)
     member = await _may_declare(session, application, member_user_id, staff)
-    connected_to = await unanswered_connection(session, application, member_user_id)
+    connected_to = await connection_to(session, application, member_user_id)
     session.add(
         Conflict(
             application_id=application_id,

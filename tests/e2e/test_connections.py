@@ -217,6 +217,8 @@ async def test_only_members_and_staff_can_be_linked_and_names_must_be_clear(
     assert "could be any of" in said and "North Yorkshire" in said
     said = await _command(slack, standin, STAFF, f"group link <@{STAFF_2}> council:Nowhere")
     assert "I can't find a council called “Nowhere”" in said
+    said = await _command(slack, standin, STAFF, f"group link <@{STAFF_2}> region:Yorkshire")
+    assert "“Yorkshire” is not a region on the official list: East Midlands" in said
     said = await _command(slack, standin, STAFF, f"group unlink <@{AMIRA}> Leeds")
     assert "has no connection to Leeds City Council" in said
     said = await _command(slack, standin, STAFF, "group link Amira Sheffield")
