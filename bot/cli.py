@@ -287,6 +287,9 @@ def cmd_personal_data(args: argparse.Namespace) -> int:
         print(f"  working-group member ({report.member.constituency}, {state})")
     if report.votes:
         print(f"  {report.votes} vote(s)")
+    for conflict, application in report.conflicts:
+        reason = f": “{conflict.reason}”" if conflict.reason else " (reason erased)"
+        print(f"  conflict of interest declared on application #{application.id}{reason}")
     if report.comments:
         print(f"  {len(report.comments)} comment(s) in review threads")
     if args.erase:
@@ -297,6 +300,11 @@ def cmd_personal_data(args: argparse.Namespace) -> int:
             print("Kept:")
             for line in report.kept:
                 print(f"  {line}")
+        if report.erased:
+            print(
+                "The running bot renders the posts and Home tabs concerned again within 15 "
+                "minutes (and at its next start), so Slack no longer shows what was erased."
+            )
     return 0
 
 

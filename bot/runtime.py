@@ -125,10 +125,13 @@ async def start_http(
     host: str = "0.0.0.0",
     port: int | None = None,
     with_scheduler: bool = True,
+    with_slack_events: bool = True,
 ) -> Runtime:
-    """Serve `POST /slack/events` and `GET /healthz`; port 0 picks a free one (tests, demo)."""
+    """Serve `GET /healthz`, `GET /network` and `GET /network.json`, and with `with_slack_events`
+    (HTTP mode) `POST /slack/events`; port 0 picks a free one (tests, demo)."""
     runtime = await prepare(settings, clock)
-    runner = web.AppRunner(build_web_app(runtime.inbound), access_log=None)
+    web_app = build_web_app(runtime.inbound, with_slack_events=with_slack_events)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port if port is None else port)
     await site.start()
@@ -171,8 +174,9 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if settings.socket_mode:
-        runtime = await prepare(settings)
-        start_jobs(runtime)
+        # Slack's requests come over the socket; the health check and the register over HTTP.
+        runtime = await start_http(settings, with_slack_events=False)
+        log.info("Listening on %s (GET /healthz, GET /network)", runtime.url)
         handler = DurableSocketModeHandler(runtime.inbound, settings.app_token or "")
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Connected to Slack in Socket Mode")

@@ -1,6 +1,7 @@
-"""HTTP mode: `POST /slack/events` for Slack, `GET /healthz` for load balancers (503 when the
-database does not answer or Slack refuses the bot's token), and the public register at
-`GET /network` (HTML) and `GET /network.json`."""
+"""The HTTP server, in both modes: `GET /healthz` for load balancers and container health checks
+(503 when the database does not answer or Slack refuses the bot's token), and the public register
+at `GET /network` (HTML) and `GET /network.json`; in HTTP mode also `POST /slack/events` for
+Slack."""
 
 from __future__ import annotations
 
@@ -93,12 +94,14 @@ async def network_json(request: web.Request) -> web.Response:
     return await _register(request, render_json, "application/json", headers)
 
 
-def build_web_app(inbound: Inbound) -> web.Application:
-    """The HTTP server: Slack's requests go to `inbound`, the rest reads the database."""
+def build_web_app(inbound: Inbound, *, with_slack_events: bool = True) -> web.Application:
+    """The HTTP server: Slack's requests go to `inbound` (HTTP mode; in Socket Mode they come
+    over the socket, and `with_slack_events` is False), the rest reads the database."""
     web_app = web.Application(client_max_size=max(MAX_BODY_BYTES.values()))
     web_app[INBOUND_KEY] = inbound
     web_app[DEPS_KEY] = inbound.deps
-    web_app.router.add_post("/slack/events", slack_events)
+    if with_slack_events:
+        web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/network", network_page)
     web_app.router.add_get("/network.json", network_json)

@@ -15,7 +15,7 @@ COMMANDS: tuple[tuple[str, str, bool], ...] = (
     ("history <council>", "its timeline: registered, votes, comments, decisions", False),
     ("list", "the public register of member councils", False),
     ("renewals [days]", "memberships ending soon (default 90 days)", False),
-    ("group", "the working-group roster", False),
+    ("group", "the working-group roster (for the working group and staff)", False),
     (
         "group add @user <keyword>",
         "add a member: lived, councillor, officer, group, national or trustee",

@@ -14,7 +14,7 @@ from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
-from bot.services.history import HistoryItem
+from bot.services.history import SOME_MEMBER, SOME_STAFF, HistoryItem
 from models.tables import Council, VoteChoice
 
 MAX_MESSAGE_BLOCKS = 50
@@ -37,6 +37,10 @@ def who(actor: str) -> str:
         return "The bot"
     if actor == "cli":
         return "Staff (command line)"
+    if actor == SOME_MEMBER:
+        return "A member"
+    if actor == SOME_STAFF:
+        return "Staff"
     return mention(actor)
 
 
@@ -67,6 +71,8 @@ def _round(d: dict[str, Any]) -> str:
 
 
 def _vote(a: str, d: dict[str, Any]) -> str:
+    if _first(d, "choice", "new_choice") is None:  # who voted what is for staff
+        return f"{a} voted{_round(d)}"
     text = f"{a} voted {_choice(_first(d, 'choice', 'new_choice'))}"
     previous = _first(d, "previous", "previous_choice", "was", "old_choice")
     return text + (f" (was {_choice(previous)})" if previous is not None else "")
@@ -93,7 +99,8 @@ def _text(d: dict[str, Any], key: str, limit: int = 300) -> str:
 
 
 def _reason(d: dict[str, Any]) -> str:
-    return f"“{_text(d, 'reason', 500)}”"
+    """`: “why”`, where the viewer may see why (staff); else nothing."""
+    return f": “{_text(d, 'reason', 500)}”" if d.get("reason") else ""
 
 
 def _user(d: dict[str, Any]) -> str:
@@ -134,7 +141,7 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "conflict.declared": lambda a, d: (
         f"{a} declared a conflict of interest and is recused" + _connected(d)
     ),
-    "conflict.withdrawn": lambda a, d: f"{a} withdrew their conflict of interest: {_reason(d)}",
+    "conflict.withdrawn": lambda a, d: f"{a} withdrew their conflict of interest{_reason(d)}",
     "connection.linked": lambda a, d: f"{a} recorded that {_user(d)} is connected to {_to(d)}",
     "connection.unlinked": lambda a, d: f"{a} removed {_user(d)}'s connection to {_to(d)}",
     "connection.prompted": lambda a, d: (
@@ -144,10 +151,8 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "connection.no_conflict": lambda a, d: (
         f"{a} confirmed they have no conflict of interest (connected to {_text(d, 'connected_to')})"
     ),
-    "decision.amended": lambda a, d: (
-        f"{a} amended the decision's rationale{_round(d)}: {_reason(d)}"
-    ),
-    "membership.ended": lambda a, d: f"{a} ended the membership early: {_reason(d)}",
+    "decision.amended": lambda a, d: f"{a} amended the decision's rationale{_round(d)}{_reason(d)}",
+    "membership.ended": lambda a, d: f"{a} ended the membership early{_reason(d)}",
     "comment.added": lambda a, d: f"{a} commented in the thread",
     "comment.edited": lambda a, d: f"{a} edited a comment",
     "comment.deleted": lambda a, d: f"{a} deleted a comment",
@@ -162,8 +167,16 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + " to vote"
     ),
     "reminder.quorum_warning_sent": lambda a, d: "Warned the channel that quorum is missing",
-    "contacts.erased": lambda a, d: "Contact details erased (retention period over)",
+    "contacts.erased": lambda a, d: (
+        "Contact details erased"
+        + (" on request" if d.get("on_request") else " (retention period over)")
+    ),
+    "contacts.shown": lambda a, d: f"{a} looked at the contacts",
+    "post.contacts_hidden": lambda a, d: "The post stopped naming the contacts",
     "personal_data.erased": lambda a, d: f"{a} erased personal data on request",
+    "council.identity_check": lambda a, d: (
+        f"Needs a check by staff: {mrkdwn(str(d.get('reason') or 'see the audit log'))}"
+    ),
 }
 
 

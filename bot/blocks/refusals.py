@@ -100,6 +100,11 @@ WORDINGS: dict[Refusal, str] = {
         "I can't tell which council “{words}” names{choices_note}. Please type "
         f"`{ids.COMMAND} {{usage}}`, with the council's name or code first."
     ),
+    Refusal.PRIVATE: (
+        "Sorry, {private_task} for the working group and City of Sanctuary UK staff only. "
+        f"If you should be on the roster, ask a member of staff to add you with `{ids.COMMAND} "
+        "group add`."
+    ),
 }
 STAFF_TASKS: dict[Task, str] = {
     Task.REGISTER: "registering an application",
@@ -117,6 +122,10 @@ MEMBER_TASKS: dict[Task, str] = {
     Task.DECLARE_CONFLICT: "declare a conflict of interest",
     Task.ANSWER_CONNECTION: "answer a connection prompt",
     Task.WITHDRAW_CONFLICT: "withdraw a conflict of interest",
+}
+PRIVATE_TASKS: dict[Task, str] = {
+    Task.SEE_ROSTER: "the roster is",
+    Task.SEE_CONTACTS: "an application's contacts are",
 }
 # The texts a form asks for, by field, as a refusal names them.
 TEXTS: dict[str | None, str] = {
@@ -138,6 +147,7 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
     facts = detail | {
         "staff_task": STAFF_TASKS.get(task, ""),
         "member_task": MEMBER_TASKS.get(task, ""),
+        "private_task": PRIVATE_TASKS.get(task, "that is"),
         "what": f"{detail.get('thing')} #{number}" if number else f"that {detail.get('thing')}",
         "status": str(detail.get("status", "")).replace("_", " "),
         "outcome": str(detail.get("outcome", "")).replace("_", " "),

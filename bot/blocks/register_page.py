@@ -6,13 +6,12 @@ scopes, no script. Every value from the database is escaped.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from html import escape
 
 from bot.domain.dates import day
+from bot.domain.spreadsheet import csv_text
 from bot.services.register import REGISTER_FIELDS, RegisterEntry, as_records
 
 _STYLE = """
@@ -86,8 +85,6 @@ def render_json(entries: list[RegisterEntry], *, today: date) -> str:
 
 
 def render_csv(entries: list[RegisterEntry]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REGISTER_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(as_records(entries))
-    return out.getvalue()
+    """The register as CSV; no cell a spreadsheet would run as a formula."""
+    records = as_records(entries)
+    return csv_text(REGISTER_FIELDS, [[r[name] for name in REGISTER_FIELDS] for r in records])

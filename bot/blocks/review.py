@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 from bot.blocks import button_value
 from bot.blocks.application import OUTCOME_LABELS
 from bot.blocks.mentions import mention
+from bot.blocks.packing import pack_lines
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
@@ -182,6 +183,18 @@ def build_decision_modal(
     )
     summary.append("Quorum: met" if state.met else "Quorum: *not met*: " + "; ".join(state.missing))
     blocks: list[Block] = [_section("\n".join(summary))]
+    if view.ballots:
+        lines = [
+            f"• {mention(b.user_id)} ({describe(b.constituency)}): {CHOICE_LABELS[b.choice]}"
+            + (
+                " _(former member: removed from the roster since; the vote counts)_"
+                if b.former_member
+                else ""
+            )
+            for b in view.ballots
+        ]
+        blocks.append(_section("*Votes by name* (only staff see this)"))
+        blocks += pack_lines(lines, max_blocks=6, more=lambda n: f"_…and {n} more votes_")
     if recused:
         lines = [f"• {mention(user)}: {mrkdwn(truncate(reason, 300))}" for user, reason in recused]
         blocks.append(_section("*Recused (conflict of interest)*\n" + "\n".join(lines)))

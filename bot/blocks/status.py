@@ -11,7 +11,7 @@ from bot.blocks.application import OUTCOME_LABELS, STATUS_LABELS
 from bot.domain.config import ReviewRules
 from bot.domain.dates import day, moment
 from bot.domain.escape import mrkdwn, truncate
-from bot.domain.review import quorum
+from bot.domain.review import CHOICE_LABELS, quorum
 from bot.services.status import MAX_COUNCILS, CouncilStatus
 from models.tables import ApplicationKind, ApplicationStatus
 
@@ -21,26 +21,34 @@ def _council_text(
 ) -> str:
     council = status.council
     lines = [f"*{mrkdwn(truncate(council.name, 200))}*"]
-    view = status.application
-    if view is not None:
-        a = view.application
+    a = status.application
+    if a is not None:
         kind = "renewal" if a.kind == ApplicationKind.RENEWAL else "new application"
         lines.append(
             f"Application #{a.id} ({kind}): *{STATUS_LABELS.get(a.status, a.status)}*, "
             f"registered {day(a.registered_at.astimezone(timezone).date())}"
         )
         if a.status == ApplicationStatus.UNDER_REVIEW:
-            state = quorum(view.tally, rules)
-            quorum_text = "met" if state.met else "not yet: " + "; ".join(state.missing)
-            lines.append(
-                f"Round {a.current_round}: {view.tally.total} vote"
-                f"{'s' if view.tally.total != 1 else ''} cast · quorum {quorum_text}"
-            )
-            if view.round is not None and view.round.deadline_at is not None:
-                lines.append(f"Deadline: {moment(view.round.deadline_at, timezone)}")
+            if status.tally is not None:
+                state = quorum(status.tally, rules)
+                quorum_text = "met" if state.met else "not yet: " + "; ".join(state.missing)
+                total = status.tally.total
+                lines.append(
+                    f"Round {a.current_round}: {total} vote{'s' if total != 1 else ''} cast · "
+                    f"quorum {quorum_text}"
+                )
+                counts = status.tally.by_constituency()
+                lines.append(
+                    "By constituency: "
+                    + " · ".join(f"`{k}` {sum(c.values())}" for k, c in counts.items())
+                )
+            if status.own_vote is not None:
+                lines.append(f"Your vote: {CHOICE_LABELS[status.own_vote]}")
+            if status.deadline_at is not None:
+                lines.append(f"Deadline: {moment(status.deadline_at, timezone)}")
             elif a.message_ts is None:
                 lines.append("Not yet posted to the working group (the bot keeps trying).")
-        for decision in view.decisions:
+        for decision in status.decisions:
             label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
             lines.append(
                 f"Decision, round {decision.round}: {label} on "

@@ -24,6 +24,7 @@ from scheduler.review import send_review_reminders
 
 AMIRA, YONAS, PATEL = "U0DEMOLIV1", "U0DEMOLIV2", "U0DEMOCLR1"
 GARETH, RUTH, JOE, HELEN = "U0DEMOOFF1", "U0DEMOGRP1", "U0DEMONAT1", "U0DEMOTRU1"
+VISITOR = "U0DEMOVIS1"  # in the workspace, neither staff nor on the roster
 
 
 def _name(user: str) -> str:
@@ -101,9 +102,12 @@ async def roster_chapter(story: Story) -> None:
     story.say("Sam mistypes a keyword: `/sanctuary group add @Helen trustees`.")
     body = await _command(story, STAFF_ID, f"group add <@{HELEN}|Helen> trustees")
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
-    story.say("Anyone can see the roster with `/sanctuary group`:")
+    story.say("Members of the working group (and staff) see the roster with `/sanctuary group`:")
     body = await _command(story, RUTH, "group")
     story.show_private(_name(RUTH), str(body.get("text", "")), body.get("blocks"))
+    story.say("Someone outside the working group asks too; who is on it is not theirs to see:")
+    body = await _command(story, VISITOR, "group")
+    story.show_private(_name(VISITOR), str(body.get("text", "")), body.get("blocks"))
 
 
 async def _deadline(story: Story) -> datetime:

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.domain import councils
 from bot.domain.dates import day, out_of_range
+from bot.domain.links import url_problem
 from bot.domain.terms import TERM_YEARS, years_later
 from models.tables import Application, ContactOfficer, StrategyKind
 
@@ -58,7 +58,6 @@ EVIDENCE_LABELS: dict[str, str] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s<>|,;:\"()\[\]]+@[^@\s<>|,;:\"()\[\]]+\.[^@\s<>|,;:\"()\[\]]{2,}$")
-_URL_FORBIDDEN = re.compile(r"[\s<>|\"]")
 
 
 @dataclass(frozen=True)
@@ -154,18 +153,6 @@ _DATE_FIELDS = frozenset(
 )
 
 
-def is_http_url(value: str) -> bool:
-    """An absolute http(s) URL with a host, and nothing that could break a Slack link."""
-    if _URL_FORBIDDEN.search(value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    host = parts.hostname or ""
-    return parts.scheme in ("http", "https") and "." in host and not host.startswith(".")
-
-
 def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value))
 
@@ -190,8 +177,8 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         if not value:
             if required:
                 errors.setdefault(name, f"Give the link to {what}.")
-        elif not is_http_url(value):
-            errors.setdefault(name, "Give a full web address starting with https:// (or http://).")
+        elif (problem := url_problem(value)) is not None:
+            errors.setdefault(name, problem)
 
     def email(name: str, whose: str) -> None:
         value = getattr(form, name)
@@ -226,6 +213,12 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
             errors["council_code"] = "That council is not on the list any more: pick it again."
         elif typed and not councils.core(typed):
             errors["council_other"] = "Type the council's name."
+        elif typed and (listed := councils.listed_as(typed)):
+            names = " or ".join(a.name for a in listed)
+            errors["council_other"] = (
+                f"{names} is on the official list: pick it in the council field above, and "
+                "leave this one empty (it is for town and parish councils not on the list)."
+            )
 
     # 1. Motion
     past("motion_date", "motion was passed")

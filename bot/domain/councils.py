@@ -43,6 +43,8 @@ _PREFIXES = (
     "borough of ",
     "county of ",
 )
+# The kinds of council below the official list, when written without "council".
+_LOCAL_KINDS = frozenset({"town", "parish", "community", "village", "neighbourhood"})
 _STOPWORDS = frozenset({"and", "of", "the", "upon", "on", "in"})
 
 
@@ -61,6 +63,7 @@ class LocalAuthority:
     end_date: str
     replaced_by: tuple[str, ...]
     keys: tuple[str, ...]  # normalised spellings
+    alt_names: tuple[str, ...]  # the spellings people use, as the list writes them
     initials: str
 
 
@@ -108,10 +111,32 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in core(text).split() if w not in _STOPWORDS)
 
 
+def full_name(text: str) -> str:
+    """A council's name as its identity: `normalise`d, without a leading "the", and with
+    "council" after a kind written without it ("Ashley Parish" is "ashley parish council").
+
+    The kind stays: "Ashley Town Council" and "Ashley Parish Council" are two councils.
+    """
+    name = normalise(text)
+    if name.startswith("the ") and len(name) > 4:
+        name = name[4:]
+    if name.split(" ")[-1] in _LOCAL_KINDS and " " in name:
+        name += " council"
+    return name
+
+
 def local_code(name: str) -> str:
-    """The code of a council not on the list (a town or parish council), from its name."""
-    slug = core(name).replace(" ", "-") or normalise(name).replace(" ", "-")
+    """The code of a council not on the list (a town or parish council): its full name with
+    its kind, so that Ashley Town Council and Ashley Parish Council stay two councils."""
+    slug = full_name(name).replace(" ", "-")
     return (LOCAL_PREFIX + slug)[:120]
+
+
+def listed_as(name: str) -> tuple[LocalAuthority, ...]:
+    """The current councils on the official list that `name` names in full, as the list spells
+    them ("Sheffield City Council", "Sheffield"; an abolished council's name leads to its
+    successors). "Wokingham Town Council" names none: it is not Wokingham Borough Council."""
+    return _by_full_name().get(full_name(name), ())
 
 
 @cache
@@ -141,6 +166,7 @@ def authorities() -> tuple[LocalAuthority, ...]:
                 end_date=row["end-date"],
                 replaced_by=tuple(c for c in row["replaced-by"].split(",") if c),
                 keys=tuple(keys),
+                alt_names=tuple(a.strip() for a in row["alt-names"].split(",") if a.strip()),
                 initials=_initials(row["nice-name"]),
             )
         )
@@ -155,6 +181,17 @@ def _by_code() -> dict[str, LocalAuthority]:
 @cache
 def _by_gss() -> dict[str, LocalAuthority]:
     return {a.gss: a for a in authorities() if a.gss and a.current}
+
+
+@cache
+def _by_full_name() -> dict[str, tuple[LocalAuthority, ...]]:
+    found: dict[str, list[LocalAuthority]] = {}
+    for authority in authorities():
+        spellings = {authority.name, authority.nice_name, *authority.alt_names}
+        for key in {full_name(s) for s in spellings if s.strip()}:
+            targets = found.setdefault(key, [])
+            targets += [t for t in successors(authority) if t not in targets]
+    return {key: tuple(targets) for key, targets in found.items() if targets}
 
 
 def by_gss(gss: str) -> LocalAuthority | None:

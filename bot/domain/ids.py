@@ -15,6 +15,7 @@ RECORD_DECISION = "record_decision"
 EDIT_APPLICATION = "edit_application"
 WITHDRAW_APPLICATION = "withdraw_application"
 OPEN_RENEWAL = "open_renewal"
+SHOW_CONTACTS = "show_contacts"
 # On a connected person's prompt (beside a DECLARE_CONFLICT button)
 CONFIRM_NO_CONFLICT = "confirm_no_conflict"
 
@@ -24,6 +25,7 @@ EDIT_VIEW = "edit_view"
 CONFLICT_VIEW = "conflict_view"
 DECISION_VIEW = "decision_view"
 WITHDRAW_VIEW = "withdraw_view"
+CONTACTS_VIEW = "contacts_view"
 AMEND_VIEW = "amend_view"
 
 # External select answered by the bot

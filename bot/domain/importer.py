@@ -3,7 +3,8 @@
 Columns (a header row; names in any case; order free):
 
 - `council` (required): GSS code (`E08000019`), official or common name (`Sheffield`), or
-  `local:Name` for a town or parish council that is not on the UK list;
+  `local:Name` for a town or parish council that is not on the UK list, by its full name with
+  its kind (`local:Ashley Parish Council`; `local:Ashley Town Council` is another council);
 - `member_since` (required): first day of the term (`2024-05-01` or `01/05/2024`);
 - `member_until`: last day of the term; by default three years after `member_since`;
 - `strategy_url`: public http(s) link to the council's strategy (shown on the register);
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
 from bot.domain import councils
 from bot.domain.dates import EARLIEST_DAY, LATEST_DAY
+from bot.domain.links import url_problem
 from bot.domain.terms import TERM_YEARS, years_later
 
 REQUIRED = ("council", "member_since")
@@ -111,8 +112,9 @@ def uk_authorities() -> Authorities:
 
 
 def local_authority(name: str) -> Authority:
-    """A council off the official list (a town or parish council), coded as registration codes
-    it, so that its later application is recognised as the same council."""
+    """A council off the official list (a town or parish council), coded by its full name and
+    kind as registration codes it, so that its later application is recognised as the same
+    council and "Ashley Town Council" is not taken for "Ashley Parish Council"."""
     return Authority(
         code=councils.local_code(name), name=name, authority_type=None, nation=None, region=None
     )
@@ -168,8 +170,8 @@ def parse_import(text: str, *, today: date, authorities: Authorities | None = No
         motion = _date(values, "motion_date", row_problems, not_after=today)
         charter = _date(values, "charter_date", row_problems, not_after=today)
         url = values.get("strategy_url") or None
-        if url is not None and not re.match(r"^https?://[^\s<>\"]+$", url, re.IGNORECASE):
-            row_problems.append(f"strategy_url {url!r} must be a public http(s) link")
+        if url is not None and (problem := url_problem(url)) is not None:
+            row_problems.append(f"strategy_url {url!r} is not a public http(s) link: {problem}")
         if starts is not None and ends is None:
             ends = years_later(starts, TERM_YEARS)
         if starts is not None and ends is not None and ends <= starts:
@@ -199,6 +201,14 @@ def _council(value: str, authorities: Authorities, problems: list[str]) -> Autho
         name = value[len(LOCAL_PREFIX) :].strip()
         if not name:
             problems.append("give the council's name after local:")
+            return None
+        listed = councils.listed_as(name)
+        if listed:
+            problems.append(
+                f"{name!r} is on the UK list as {' or '.join(a.name for a in listed)}: write its "
+                f"GSS code ({listed[0].gss}) or its name without local: (local: is for town and "
+                "parish councils not on the list)"
+            )
             return None
         return local_authority(name)
     found = authorities.resolve(value)

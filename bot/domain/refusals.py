@@ -29,6 +29,7 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    PRIVATE = auto()  # task: for the working group and staff only
     CONNECTED = auto()  # application, connected_to: answer the prompt before voting
     NOT_CONNECTED = auto()  # nothing to confirm: not connected to the application
     CONFLICTED_DECIDER = auto()  # council: staff with a conflict may not decide
@@ -58,6 +59,8 @@ class Task(StrEnum):
     END_MEMBERSHIP = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    SEE_ROSTER = auto()
+    SEE_CONTACTS = auto()
     ANSWER_CONNECTION = auto()
     WITHDRAW_CONFLICT = auto()
 

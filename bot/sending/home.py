@@ -29,7 +29,7 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
         data = await gather_home(
             session,
             user_id,
-            is_staff=settings.is_staff(user_id),
+            staff=settings.staff,
             now=now,
             today=local_date(now, settings.timezone),
             rules=settings.rules,

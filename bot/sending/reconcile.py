@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from bot.sending.context import Deps
 from bot.sending.home import refresh_homes
 from bot.sending.posts import refresh_post
+from bot.sending.scrub import scrub_slack
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.roster import active_members
 from models.tables import Application, ApplicationStatus
@@ -63,6 +64,9 @@ async def refresh_posts_and_homes(deps: Deps, client: AsyncWebClient) -> Refresh
         except SLACK_FAILURES as error:
             log.warning("Could not re-render #%s: %s", application_id, error_code(error))
             done.failed.append(application_id)
+    # Posts made before they stopped naming contacts, and erasures made without Slack (the
+    # command line): once each (bot/sending/scrub.py).
+    await scrub_slack(deps, client)
     homes = deps.home_tabs.to_reconcile(everyone=[*members, *sorted(deps.settings.staff)])
     await refresh_homes(deps, client, homes)
     deps.home_tabs.reconciled(homes)

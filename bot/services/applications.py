@@ -16,9 +16,21 @@ from models.tables import (
     ContactOfficer,
     Council,
     Decision,
+    Member,
     ReviewRound,
     Vote,
+    VoteChoice,
 )
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A vote by name, for the decision form only (staff see who voted what)."""
+
+    user_id: str
+    constituency: str  # when they voted
+    choice: VoteChoice
+    former_member: bool  # removed from the roster since; the vote still counts
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class ApplicationView:
     tally: Tally
     recused: tuple[tuple[str, str], ...]  # (Slack user id, reason)
     decisions: tuple[Decision, ...]  # all rounds, oldest first
+    ballots: tuple[Ballot, ...] = ()  # filled for staff's decision form only (`named_ballots`)
 
     @property
     def decision(self) -> Decision | None:
@@ -111,4 +124,18 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
         tally=Tally.of(votes),
         recused=tuple((user, reason) for user, reason in recused),
         decisions=tuple(decisions),
+    )
+
+
+async def named_ballots(session: AsyncSession, application: Application) -> tuple[Ballot, ...]:
+    """The current round's votes by name, former members included (their votes count)."""
+    rows = await session.exec(
+        select(Member.slack_user_id, Vote.constituency, Vote.choice, Member.active)
+        .join(Member, col(Member.id) == col(Vote.member_id))
+        .where(Vote.application_id == application.id, Vote.round == application.current_round)
+        .order_by(col(Vote.cast_at), col(Vote.id))
+    )
+    return tuple(
+        Ballot(user, constituency, VoteChoice(choice), former_member=not active)
+        for user, constituency, choice, active in rows.all()
     )

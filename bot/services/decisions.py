@@ -7,7 +7,7 @@ for an approval, creates the membership, all in one transaction.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,12 @@ from bot.domain.dates import local_date
 from bot.domain.refusals import Refusal, Refused, Task, require_staff
 from bot.domain.review import QuorumState, quorum, require_undecided_round
 from bot.services import audit
-from bot.services.applications import ApplicationView, load_view, locked_application
+from bot.services.applications import (
+    ApplicationView,
+    load_view,
+    locked_application,
+    named_ballots,
+)
 from bot.services.councils import find_councils
 from bot.services.memberships import create_for_approval
 from bot.services.rounds import close_current_round, current_decision
@@ -76,7 +81,7 @@ async def decision_form(
     view = await load_view(session, application_id)
     require_undecided_round(view.application, view.decision, round)
     await _require_unconflicted(session, view.application, view.council.name, actor)
-    return view
+    return replace(view, ballots=await named_ballots(session, view.application))
 
 
 async def _require_unconflicted(

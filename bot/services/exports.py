@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.spreadsheet import csv_text
 from models.tables import AuditEntry, Council
 
 AUDIT_FIELDS = ("at", "actor", "action", "council", "application", "detail")
@@ -16,16 +15,14 @@ AUDIT_FIELDS = ("at", "actor", "action", "council", "application", "detail")
 
 async def audit_csv(session: AsyncSession, timezone: ZoneInfo) -> str:
     """Every audit entry, oldest first: time (ISO, in `timezone`), actor, action, council name,
-    application id and the detail as JSON."""
+    application id and the detail as JSON; no cell a spreadsheet would run as a formula."""
     councils = dict((await session.exec(select(Council.id, Council.name))).all())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(AUDIT_FIELDS)
+    rows: list[tuple[object, ...]] = []
     result = await session.stream_scalars(
         select(AuditEntry).order_by(col(AuditEntry.at), col(AuditEntry.id))
     )
     async for entry in result:
-        writer.writerow(
+        rows.append(
             (
                 entry.at.astimezone(timezone).isoformat(timespec="seconds"),
                 entry.actor,
@@ -35,4 +32,4 @@ async def audit_csv(session: AsyncSession, timezone: ZoneInfo) -> str:
                 entry.detail,
             )
         )
-    return out.getvalue()
+    return csv_text(AUDIT_FIELDS, rows)

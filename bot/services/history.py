@@ -1,16 +1,56 @@
-"""A council's timeline from the audit log (`/sanctuary history`)."""
+"""A council's timeline from the audit log (`/sanctuary history`), as much as the viewer may see
+(bot/services/visibility.py): staff everything; members who did what but not who voted what
+(their own votes excepted); outsiders the stage and dates only, with no one's name."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.visibility import Role, Viewer
 from models.tables import Application, AuditEntry
+
+# Stand-ins for a hidden actor (Slack user ids start with U or W, so they cannot clash).
+SOME_MEMBER = "member"
+SOME_STAFF = "staff"
+# What an outsider sees: the stage and its dates, and of each entry only these facts.
+PUBLIC_ACTIONS = frozenset(
+    {
+        "application.registered",
+        "application.posted",
+        "application.updated",
+        "application.withdrawn",
+        "round.opened",
+        "decision.recorded",
+        "membership.created",
+        "membership.imported",
+        "membership.ended",
+        "renewal.nag_sent",
+        "renewal.nag_skipped",
+        "contacts.erased",
+    }
+)
+PUBLIC_DETAIL = frozenset(
+    {"round", "round_number", "kind", "outcome", "starts_on", "ends_on", "offset_days"}
+)
+VOTES = frozenset({"vote.cast", "vote.changed", "vote.withdrawn"})
+# Who is connected to what, and their answers to the prompts, are for staff.
+STAFF_ONLY_ACTIONS = frozenset(
+    {
+        "contacts.shown",
+        "connection.linked",
+        "connection.unlinked",
+        "connection.prompted",
+        "connection.no_conflict",
+    }
+)
+# Kept from members: reasons people wrote, what someone is connected to, earlier texts.
+PRIVATE_DETAIL = frozenset({"reason", "connected_to", "previous_rationale"})
 
 
 @dataclass(frozen=True)
@@ -30,8 +70,31 @@ def _detail(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-async def council_history(session: AsyncSession, council_id: int) -> list[HistoryItem]:
-    """Every audit entry about the council or its applications, oldest first (one query)."""
+def _as_seen(item: HistoryItem, who: Viewer) -> HistoryItem | None:
+    """The entry as `who` may see it, or None if they may not see it at all."""
+    if who.role is Role.STAFF:
+        return item
+    if who.role is Role.OUTSIDER:
+        if item.action not in PUBLIC_ACTIONS:
+            return None
+        actor = item.actor if item.actor in ("system", "cli") else SOME_STAFF
+        detail = {k: v for k, v in item.detail.items() if k in PUBLIC_DETAIL}
+        if item.detail.get("without_quorum_reason"):
+            detail["without_quorum"] = True
+        return replace(item, actor=actor, detail=detail)
+    if item.action in STAFF_ONLY_ACTIONS:
+        return None
+    if item.action in VOTES and item.actor != who.user_id:
+        return replace(item, actor=SOME_MEMBER, detail={"round": item.detail.get("round")})
+    detail = {k: v for k, v in item.detail.items() if k not in PRIVATE_DETAIL}
+    if item.action == "reminder.vote_sent" and detail.get("recipient") != who.user_id:
+        detail.pop("recipient", None)
+    return replace(item, detail=detail)
+
+
+async def council_history(session: AsyncSession, council_id: int, who: Viewer) -> list[HistoryItem]:
+    """Every audit entry about the council or its applications that `who` may see, oldest
+    first (one query)."""
     applications = select(Application.id).where(Application.council_id == council_id)
     entries = (
         await session.exec(
@@ -45,6 +108,8 @@ async def council_history(session: AsyncSession, council_id: int) -> list[Histor
             .order_by(col(AuditEntry.at), col(AuditEntry.id))
         )
     ).all()
-    return [
-        HistoryItem(e.at, e.actor, e.action, e.application_id, _detail(e.detail)) for e in entries
-    ]
+    items = (
+        _as_seen(HistoryItem(e.at, e.actor, e.action, e.application_id, _detail(e.detail)), who)
+        for e in entries
+    )
+    return [item for item in items if item is not None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,13 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.config import ReviewRules
 from bot.domain.review import QuorumState, Tally, quorum
 from bot.services.register import current_members
+from bot.services.visibility import Role, viewer
 from models.tables import (
     Application,
     ApplicationStatus,
     Conflict,
     Council,
     Decision,
-    Member,
     Membership,
     ReviewRound,
     Vote,
@@ -75,18 +76,18 @@ async def gather_home(
     session: AsyncSession,
     user_id: str,
     *,
-    is_staff: bool,
+    staff: Collection[str],
     now: datetime,
     today: date,
     rules: ReviewRules,
 ) -> HomeData:
-    """Everything the person's Home tab shows, as of `now` (`today` in the local timezone)."""
+    """Everything the person's Home tab shows, as of `now` (`today` in the local timezone):
+    to an outsider the size of the network only, to a member what awaits them, to staff the
+    pipeline too (bot/services/visibility.py)."""
     network_size = len(await current_members(session, today))
-    member = (
-        await session.exec(
-            select(Member).where(Member.slack_user_id == user_id, col(Member.active).is_(True))
-        )
-    ).first()
+    who = await viewer(session, user_id, staff)
+    if not who.in_group:
+        return HomeData(network_size=network_size, constituency=None)
     reviewing = (
         await session.exec(
             select(Application.id, Council.name, Application.current_round, ReviewRound)
@@ -109,12 +110,12 @@ async def gather_home(
     }
     awaiting: list[OpenItem] = []
     recused: list[OpenItem] = []
-    if member is not None and open_items:
+    if who.member_id is not None and open_items:
         voted = set(
             (
                 await session.exec(
                     select(Vote.application_id, Vote.round).where(
-                        Vote.member_id == member.id,
+                        Vote.member_id == who.member_id,
                         col(Vote.application_id).in_(list(open_items)),
                     )
                 )
@@ -124,7 +125,7 @@ async def gather_home(
             (
                 await session.exec(
                     select(Conflict.application_id).where(
-                        Conflict.slack_user_id == member.slack_user_id,
+                        Conflict.slack_user_id == who.user_id,
                         col(Conflict.application_id).in_(list(open_items)),
                     )
                 )
@@ -138,13 +139,17 @@ async def gather_home(
     far = datetime.max.replace(tzinfo=now.tzinfo)
     awaiting.sort(key=lambda i: (i.deadline_at or far, i.council))
     recused.sort(key=lambda i: i.council)
-    staff = await _staff_pipeline(session, open_items, now, today, rules) if is_staff else None
+    pipeline = (
+        await _staff_pipeline(session, open_items, now, today, rules)
+        if who.role is Role.STAFF
+        else None
+    )
     return HomeData(
         network_size=network_size,
-        constituency=member.constituency if member else None,
+        constituency=who.constituency,
         awaiting_vote=tuple(awaiting),
         recused_from=tuple(recused),
-        staff=staff,
+        staff=pipeline,
     )
 
 

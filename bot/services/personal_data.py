@@ -7,6 +7,8 @@ application was declined or withdrawn. On request, what the process no longer ne
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,7 +20,9 @@ from bot.services import audit
 from models.tables import (
     Application,
     ApplicationStatus,
+    AuditEntry,
     Comment,
+    Conflict,
     ContactOfficer,
     Member,
     Membership,
@@ -41,11 +45,41 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _erase_contacts(application: Application, now: datetime) -> None:
-    application.councillor_name = None
-    application.councillor_email = None
-    application.councillor_portfolio = None
-    application.contacts_erased_at = now
+async def erase_contacts(
+    session: AsyncSession,
+    application: Application,
+    *,
+    now: datetime,
+    actor: str,
+    reason: str,
+    councillor: bool = True,
+    officers: Sequence[ContactOfficer] | None = None,
+    **detail: object,
+) -> None:
+    """The one way contacts are erased, by retention (all of them) or on request (one
+    person's): the councillor's details if `councillor`, the `officers` (None: all), audited
+    `contacts.erased`. The bot then renders the post again, once (bot/sending/scrub.py)."""
+    if officers is None:
+        await session.exec(
+            delete(ContactOfficer).where(col(ContactOfficer.application_id) == application.id)
+        )
+        application.contacts_erased_at = now
+    else:
+        for officer in officers:
+            await session.delete(officer)
+    if councillor:
+        application.councillor_name = None
+        application.councillor_email = None
+        application.councillor_portfolio = None
+    session.add(application)
+    trail = audit.about(session, application, at=now, actor=actor)
+    trail.record(
+        "contacts.erased",
+        reason=reason,
+        councillor=councillor,
+        officers="all" if officers is None else len(officers),
+        **detail,
+    )
 
 
 async def erase_lapsed_contacts(
@@ -79,17 +113,16 @@ async def erase_lapsed_contacts(
                 due.append((application, f"{application.status} before {cutoff.isoformat()}"))
         elif ended is not None and ended < cutoff:
             due.append((application, f"membership lapsed on {ended.isoformat()}"))
-    ids = [a.id for a, _ in due if a.id is not None]
-    if ids:
-        await session.exec(
-            delete(ContactOfficer).where(col(ContactOfficer.application_id).in_(ids))
-        )
     for application, reason in due:
-        _erase_contacts(application, now)
-        session.add(application)
-        trail = audit.about(session, application, at=now, actor="system")
-        trail.record("contacts.erased", reason=reason, retention_months=retention_months)
-    return ids
+        await erase_contacts(
+            session,
+            application,
+            now=now,
+            actor="system",
+            reason=reason,
+            retention_months=retention_months,
+        )
+    return [a.id for a, _ in due if a.id is not None]
 
 
 @dataclass
@@ -100,6 +133,7 @@ class PersonalDataReport:
     officer_of: list[tuple[ContactOfficer, Application]] = field(default_factory=list)
     member: Member | None = None
     votes: int = 0
+    conflicts: list[tuple[Conflict, Application]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -107,33 +141,56 @@ class PersonalDataReport:
     @property
     def empty(self) -> bool:
         return not (
-            self.councillor_of or self.officer_of or self.member or self.votes or self.comments
+            self.councillor_of
+            or self.officer_of
+            or self.member
+            or self.votes
+            or self.conflicts
+            or self.comments
         )
 
 
 async def find_personal_data(
     session: AsyncSession, email: str, slack_user_id: str | None = None
 ) -> PersonalDataReport:
-    """Everything held about the person with `email` (and, if given, that Slack user)."""
-    address = email.strip().lower()
+    """Everything held about the person with `email` (and, if given, that Slack user).
+
+    Addresses are compared case-folded (`str.casefold`, all of Unicode), in Python: SQLite's
+    lower() folds ASCII only and PostgreSQL's depends on the database's locale, so neither
+    would find a stored `ÉLODIE.MARTIN@…` from `élodie.martin@…`.
+    """
+    wanted = _folded(email)
     report = PersonalDataReport()
-    report.councillor_of = list(
-        (
-            await session.exec(
-                select(Application).where(func.lower(Application.councillor_email) == address)
-            )
-        ).all()
+    councillors = await session.exec(
+        select(Application.id, Application.councillor_email).where(
+            col(Application.councillor_email).is_not(None)
+        )
     )
-    report.officer_of = [
-        (officer, application)
-        for officer, application in (
-            await session.exec(
-                select(ContactOfficer, Application)
-                .join(Application, col(Application.id) == col(ContactOfficer.application_id))
-                .where(func.lower(ContactOfficer.email) == address)
-            )
-        ).all()
-    ]
+    matched = [i for i, address in councillors.all() if _folded(address) == wanted]
+    if matched:
+        report.councillor_of = list(
+            (
+                await session.exec(
+                    select(Application)
+                    .where(col(Application.id).in_(matched))
+                    .order_by(col(Application.id))
+                )
+            ).all()
+        )
+    officers = await session.exec(select(ContactOfficer.id, ContactOfficer.email))
+    matched = [i for i, address in officers.all() if _folded(address) == wanted]
+    if matched:
+        report.officer_of = [
+            (officer, application)
+            for officer, application in (
+                await session.exec(
+                    select(ContactOfficer, Application)
+                    .join(Application, col(Application.id) == col(ContactOfficer.application_id))
+                    .where(col(ContactOfficer.id).in_(matched))
+                    .order_by(col(ContactOfficer.id))
+                )
+            ).all()
+        ]
     if slack_user_id:
         report.member = (
             await session.exec(select(Member).where(Member.slack_user_id == slack_user_id))
@@ -144,6 +201,17 @@ async def find_personal_data(
                     select(func.count()).select_from(Vote).where(Vote.member_id == report.member.id)
                 )
             ).one()
+            report.conflicts = [
+                (conflict, application)
+                for conflict, application in (
+                    await session.exec(
+                        select(Conflict, Application)
+                        .join(Application, col(Application.id) == col(Conflict.application_id))
+                        .where(Conflict.member_id == report.member.id)
+                        .order_by(col(Conflict.declared_at))
+                    )
+                ).all()
+            ]
         report.comments = list(
             (
                 await session.exec(
@@ -154,6 +222,10 @@ async def find_personal_data(
             ).all()
         )
     return report
+
+
+def _folded(address: str | None) -> str:
+    return (address or "").strip().casefold()
 
 
 async def _needed(session: AsyncSession, application: Application, today: date) -> str | None:
@@ -174,6 +246,20 @@ async def _needed(session: AsyncSession, application: Application, today: date) 
     return None
 
 
+async def _forget_conflict_reasons(session: AsyncSession, slack_user_id: str) -> None:
+    """The reason was also written into the audit log when the conflict was declared."""
+    entries = await session.exec(
+        select(AuditEntry).where(
+            AuditEntry.actor == slack_user_id, AuditEntry.action == "conflict.declared"
+        )
+    )
+    for entry in entries.all():
+        detail = json.loads(entry.detail or "{}")
+        if isinstance(detail, dict) and detail.pop("reason", None) is not None:
+            entry.detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+            session.add(entry)
+
+
 async def erase_personal_data(
     session: AsyncSession,
     email: str,
@@ -185,25 +271,48 @@ async def erase_personal_data(
 ) -> PersonalDataReport:
     """Erase what the process no longer needs; the report says what went and what stayed."""
     report = await find_personal_data(session, email, slack_user_id)
-    for application in report.councillor_of:
-        why = await _needed(session, application, today)
-        label = f"councillor contact on application #{application.id}"
-        if why:
-            report.kept.append(f"{label}: kept, {why}")
-            continue
-        application.councillor_name = None
-        application.councillor_email = None
-        application.councillor_portfolio = None
-        session.add(application)
-        report.erased.append(label)
+    officers: dict[int, list[ContactOfficer]] = {}
+    applications: dict[int, Application] = {}
     for officer, application in report.officer_of:
+        officers.setdefault(officer.application_id, []).append(officer)
+        applications[officer.application_id] = application
+    councillor = {a.id for a in report.councillor_of if a.id is not None}
+    applications.update({a.id: a for a in report.councillor_of if a.id is not None})
+    for application_id, application in sorted(applications.items()):
+        labels = [f"councillor contact on application #{application_id}"]
+        if application_id not in councillor:
+            labels = []
+        labels += [f"officer contact on application #{application_id}"] * len(
+            officers.get(application_id, [])
+        )
         why = await _needed(session, application, today)
-        label = f"officer contact on application #{application.id}"
         if why:
-            report.kept.append(f"{label}: kept, {why}")
+            report.kept += [f"{label}: kept, {why}" for label in labels]
             continue
-        await session.delete(officer)
-        report.erased.append(label)
+        await erase_contacts(
+            session,
+            application,
+            now=now,
+            actor=actor,
+            reason="on request",
+            on_request=True,
+            councillor=application_id in councillor,
+            officers=officers.get(application_id, []),
+        )
+        report.erased += labels
+    for conflict, application in report.conflicts:
+        if conflict.reason:
+            conflict.reason = ""
+            session.add(conflict)
+            report.erased.append(
+                f"the reason for the conflict declared on application #{application.id}"
+            )
+    if report.conflicts:
+        await _forget_conflict_reasons(session, slack_user_id or "")
+        report.kept.append(
+            f"{len(report.conflicts)} declared conflict(s), without the reason: kept as the record "
+            "that they took no part in those decisions"
+        )
     for comment in report.comments:
         comment.text = None
         session.add(comment)

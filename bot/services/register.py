@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.links import is_public_url
 from models.tables import Application, Council, Membership
 
 
@@ -21,11 +22,6 @@ class RegisterEntry:
     since: date  # the start of the unbroken chain of terms that covers today
     until: date  # the end of the current term
     strategy_url: str | None
-
-
-def is_public_url(url: str | None) -> bool:
-    """Only http(s) links are ever shown; anything else is left out rather than linked."""
-    return bool(url) and url.lower().startswith(("https://", "http://"))  # type: ignore[union-attr]
 
 
 def chain_start(terms: list[tuple[date, date]], current_start: date) -> date:
@@ -91,15 +87,16 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
     return sorted(entries, key=lambda e: (e.council.casefold(), e.code))
 
 
-def as_records(entries: list[RegisterEntry]) -> list[dict[str, str]]:
-    """The register as plain records (CSV rows, JSON objects): the public fields only."""
+def as_records(entries: list[RegisterEntry]) -> list[dict[str, str | None]]:
+    """The register as plain records (CSV rows, JSON objects): the public fields only. A council
+    without a strategy link has `None` (JSON null; an empty cell in CSV)."""
     return [
         {
             "council": e.council,
             "code": e.code,
             "since": e.since.isoformat(),
             "until": e.until.isoformat(),
-            "strategy_url": e.strategy_url or "",
+            "strategy_url": e.strategy_url,
         }
         for e in entries
     ]

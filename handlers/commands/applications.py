@@ -8,6 +8,7 @@ from bot.domain.dates import local_date
 from bot.domain.refusals import Task
 from bot.services.councils import find_councils
 from bot.services.status import MAX_COUNCILS, council_status
+from bot.services.visibility import viewer
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -24,7 +25,8 @@ async def show_status(call: CommandCall) -> None:
         return
     async with call.deps.sessions() as session:
         found = await find_councils(session, call.args)
-        statuses = [await council_status(session, c) for c in found[:MAX_COUNCILS]]
+        who = await viewer(session, call.user_id, call.deps.settings.staff)
+        statuses = [await council_status(session, c, who) for c in found[:MAX_COUNCILS]]
     settings = call.deps.settings
     text, blocks = build_status(
         call.args,

@@ -9,7 +9,8 @@ from bot.domain.constituencies import check_keyword, describe
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Refused, Task
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
-from bot.services.roster import active_members, add_member, remove_member
+from bot.services.roster import add_member, remove_member
+from bot.services.visibility import visible_roster
 from handlers.attempt import attempt
 from handlers.commands.dispatch import CommandCall, subcommand
 
@@ -25,9 +26,15 @@ async def group(call: CommandCall) -> None:
         word = call.args.partition(" ")[0]
         await call.reply(f"I don't know `group {mrkdwn(truncate(word, 40))}`. {USAGE}")
         return
-    async with call.deps.sessions() as session:
-        members = await active_members(session)
-    await call.reply(*build_roster(members, is_staff=call.is_staff))
+    staff = call.deps.settings.staff
+    members = await attempt(
+        call.deps,
+        lambda session: visible_roster(session, call.user_id, staff),
+        call.refuse,
+        write=False,
+    )
+    if members is not None:
+        await call.reply(*build_roster(members, is_staff=call.is_staff))
 
 
 @subcommand("group add", staff_only=Task.CHANGE_ROSTER)

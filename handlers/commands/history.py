@@ -7,6 +7,7 @@ from bot.domain import ids
 from bot.domain.escape import mrkdwn, truncate
 from bot.services.councils import find_councils
 from bot.services.history import council_history
+from bot.services.visibility import viewer
 from handlers.commands.dispatch import CommandCall, subcommand
 
 
@@ -20,7 +21,8 @@ async def show_history(call: CommandCall) -> None:
         if len(councils) == 1:
             council = councils[0]
             assert council.id is not None
-            items = await council_history(session, council.id)
+            who = await viewer(session, call.user_id, call.deps.settings.staff)
+            items = await council_history(session, council.id, who)
     if not councils:
         await call.reply(
             f"I can't find a council matching “{mrkdwn(truncate(call.args, 80))}”. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
 from bot.blocks.application import build_application_message
 from bot.domain import ids
@@ -47,8 +47,10 @@ async def test_post_shows_the_five_criteria_tally_and_buttons(sessions: SessionF
     assert "Sheffield City Council" in text
     for heading in ("1. Council motion", "2. Charter", "3. Local group", "4. Strategy"):
         assert heading in rendered
-    assert "Cllr Jane Doe" in rendered
-    assert "sam.officer@example.gov.uk" in rendered
+    # The post names no contact: it says who is named, by role, and offers the Contacts button.
+    assert "Cllr Jane Doe" not in rendered and "Sam Officer" not in rendered
+    assert "@example.gov.uk" not in rendered.replace("www.example.gov.uk", "")
+    assert "the councillor responsible and 1 council officer" in rendered
     assert "lived experience of seeking sanctuary: 1 approve" in rendered
     assert "3 more votes (1 of 4)" in rendered
     assert "16 March 2026" in rendered  # the deadline, 14 days after posting
@@ -57,6 +59,8 @@ async def test_post_shows_the_five_criteria_tally_and_buttons(sessions: SessionF
     assert action_ids[:4] == list(ids.VOTE_ACTIONS)
     assert ids.DECLARE_CONFLICT in action_ids
     assert ids.RECORD_DECISION in action_ids
+    buttons = [b.accessory for b in blocks if isinstance(b, SectionBlock) and b.accessory]
+    assert [getattr(b, "action_id", None) for b in buttons] == [ids.SHOW_CONTACTS]
 
 
 async def test_hostile_text_is_escaped_and_long_text_fits(sessions: SessionFactory) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.councils import OPTION_TEXT_LIMIT, authorities, local_code, search
+from bot.domain.councils import (
+    OPTION_TEXT_LIMIT,
+    authorities,
+    listed_as,
+    local_code,
+    normalise,
+    search,
+)
 
 
 def first(text: str) -> str:
@@ -49,10 +56,24 @@ def test_nothing_found_for_nonsense() -> None:
     assert search("zzqxv") == []
 
 
-def test_a_parish_council_gets_a_local_code() -> None:
-    assert local_code("Frome Town Council") == "local:frome"
+def test_a_parish_council_gets_a_local_code_from_its_full_name_and_kind() -> None:
+    assert local_code("Frome Town Council") == "local:frome-town-council"
     assert local_code("  frome town council ") == local_code("Frome Town Council")
+    assert local_code("The Frome Town Council") == local_code("Frome Town Council")
+    assert local_code("Ashley Parish") == local_code("Ashley Parish Council")
+    assert local_code("Ashley Town Council") != local_code("Ashley Parish Council")
     assert search("Frome Town Council") == []  # not on the list: typed by name instead
+
+
+def test_a_council_on_the_list_is_recognised_by_its_full_name_with_its_kind() -> None:
+    assert [a.gss for a in listed_as("Sheffield City Council")] == ["E08000019"]
+    assert [a.gss for a in listed_as("  the sheffield city council ")] == ["E08000019"]
+    assert [a.gss for a in listed_as("Sheffield")] == ["E08000019"]
+    assert listed_as("Wokingham Town Council") == ()  # not Wokingham Borough Council
+    assert listed_as("Sheffield Town Council") == ()
+    assert listed_as("Ashley Parish Council") == ()
+    # An abolished council's name leads to the council that exists today.
+    assert [a.name for a in listed_as("Allerdale Borough Council")] == ["Cumberland Council"]
 
 
 @given(st.text(max_size=200))
@@ -63,3 +84,27 @@ def test_any_typing_gives_valid_options(typed: str) -> None:
         assert len(match.option_text) <= OPTION_TEXT_LIMIT
         assert 0 < len(match.authority.gss) <= 150
         assert match.authority.current
+
+
+_PLACE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz -'", min_size=1, max_size=30).filter(
+    lambda s: any(c.isalpha() for c in s) and not normalise(s).startswith("the")
+)
+
+
+@given(_PLACE, st.sampled_from(["Town", "Parish", "Community", "Village"]))
+def test_a_local_council_is_its_full_name_and_kind_however_it_is_written(
+    place: str, kind: str
+) -> None:
+    name = f"{place} {kind} Council"
+    assert local_code(name) == local_code(f"  THE {name.upper()} ")
+    assert local_code(name) == local_code(f"{place} {kind}")
+    others = {"Town", "Parish", "Community", "Village"} - {kind}
+    assert all(local_code(name) != local_code(f"{place} {o} Council") for o in others)
+
+
+def test_every_council_on_the_list_is_recognised_by_its_official_name() -> None:
+    current = [a for a in authorities() if a.current and a.gss]
+    assert len(current) > 300
+    for authority in current:
+        assert authority in listed_as(authority.name), authority.name
+        assert authority in listed_as(f"  {authority.name.upper()} "), authority.name

@@ -20,7 +20,7 @@ def test_the_sample_file_is_valid() -> None:
         "E08000035",
         "E08000035",
         "W06000011",
-        "local:hebden-royd",  # coded as registration codes a council entered by name
+        "local:hebden-royd-town-council",  # as registration codes a council entered by name
     ]
     swansea = parsed.rows[3]
     assert swansea.starts_on == date(2024, 6, 10)  # day first

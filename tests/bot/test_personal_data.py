@@ -174,3 +174,39 @@ async def test_personal_data_lists_and_erases_what_is_no_longer_needed(
     assert comment.text is None
     assert len(votes) == 1
     assert len(audit_rows) == 1 and "jane.doe" not in audit_rows[0].detail
+
+
+async def test_emails_are_matched_case_insensitively_beyond_ascii(
+    cli_env: None,
+    sessions: SessionFactory,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ÉLODIE` is found by `élodie` (SQL's lower() folds ASCII only on SQLite, and by locale on
+    PostgreSQL), and `STRASSE` by `straße` (only casefold makes ß "ss")."""
+    now = clock.now()
+    async with transaction(sessions) as session:
+        withdrawn = await _app(session, "E6", "Withdrawn", now, "withdrawn")
+        withdrawn.councillor_email = "ÉLODIE.MARTIN@example.fr"
+        officer = (
+            await session.exec(
+                select(ContactOfficer).where(ContactOfficer.application_id == withdrawn.id)
+            )
+        ).one()
+        officer.email = "Straße.Amt@example.de"
+        session.add_all([withdrawn, officer])
+        app_id = withdrawn.id
+
+    assert await asyncio.to_thread(cli.main, ["personal-data", "élodie.martin@example.fr"]) == 0
+    assert f"councillor contact on application #{app_id}" in capsys.readouterr().out
+    argv = ["personal-data", "STRASSE.AMT@EXAMPLE.DE", "--erase"]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    assert (
+        f"officer contact on application #{app_id}" in capsys.readouterr().out.split("Erased:")[1]
+    )
+    argv = ["personal-data", "élodie.martin@example.fr", "--erase"]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    async with sessions() as session:
+        row = await session.get(Application, app_id)
+        officers = (await session.exec(select(ContactOfficer))).all()
+    assert row is not None and row.councillor_email is None and officers == []

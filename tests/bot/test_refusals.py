@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.blocks.refusals import MEMBER_TASKS, STAFF_TASKS, WORDINGS, explain
+from bot.blocks.refusals import MEMBER_TASKS, PRIVATE_TASKS, STAFF_TASKS, WORDINGS, explain
 from bot.domain.refusals import Refusal, Refused, Task
 
 
 def test_every_refusal_and_task_has_its_words() -> None:
     assert set(WORDINGS) == set(Refusal)
-    assert set(STAFF_TASKS) | set(MEMBER_TASKS) == set(Task)
+    assert set(STAFF_TASKS) | set(MEMBER_TASKS) | set(PRIVATE_TASKS) == set(Task)
 
 
 def test_names_are_escaped_in_messages_not_on_forms() -> None:

@@ -104,3 +104,15 @@ def test_html_escapes_hostile_names_and_links_and_has_no_script() -> None:
         HOSTILE_NAME
     )
     assert render_csv([entry]).splitlines()[0] == "council,code,since,until,strategy_url"
+
+
+def test_a_missing_strategy_link_is_null_in_json_and_an_empty_cell_in_csv() -> None:
+    entry = RegisterEntry("York", "E06000014", date(2024, 1, 1), date(2027, 1, 1), None)
+    assert json.loads(render_json([entry], today=date(2026, 3, 2)))["members"][0] == {
+        "council": "York",
+        "code": "E06000014",
+        "since": "2024-01-01",
+        "until": "2027-01-01",
+        "strategy_url": None,
+    }
+    assert render_csv([entry]).splitlines()[1] == "York,E06000014,2024-01-01,2027-01-01,"

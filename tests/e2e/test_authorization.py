@@ -2,15 +2,17 @@
 
 Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of staff who declared a conflict
 on the application, a member of the working group, a member recused by a declared conflict, and an
-outsider. Each row of the table says what each actor gets: ALLOWED (the expected text or form), or
-a polite refusal only they see, with nothing changed in the database. Staff who are not on the
-roster cannot vote (DESIGN.md §4: to vote, a member of staff is added to the roster like anyone
-else), but they may declare conflicts, and a member of staff with a conflict cannot record the
-decision: another member of staff does.
+outsider. Each row of the table says what each actor gets: ALLOWED (the expected text or form, and
+never what `Shown.never` lists: DESIGN.md §4, "Who sees what"), or a polite refusal only they see,
+with nothing changed in the database. Staff who are not on the roster cannot vote (DESIGN.md §4:
+to vote, a member of staff is added to the roster like anyone else), but they may declare
+conflicts, and a member of staff with a conflict cannot record the decision: another member of
+staff does.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,17 @@ class Refused(str):
     """An expected polite refusal: nothing may change in the database."""
 
 
+class Shown(str):
+    """An expected answer that must not contain any of `never`."""
+
+    never: tuple[str, ...]
+
+    def __new__(cls, text: str, never: tuple[str, ...] = ()) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.never = never
+        return shown
+
+
 STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
@@ -48,12 +61,17 @@ RECUSED_VOTE = "declared a conflict of interest on this application"
 CONFLICTED_DECIDER = "another member of staff must"
 NOT_CONNECTED = "You are not connected to"
 NO_CONFLICT = "You have no conflict of interest declared"
+PRIVATE = "for the working group and City of Sanctuary UK staff only"
 VIEW = "<opens a form>"
+VOTER = "U0OFFCR001"  # voted Approve in the scene
+# Never shown to an outsider: a voter's or member's name, a constituency, a conflict reason, a
+# contact.
+SECRETS = (VOTER, RECUSED, MEMBER, "lived", "trustee", "I chair", "example.gov.uk", "Cllr")
 
 
 @dataclass(frozen=True)
 class Case:
-    kind: str  # command | button
+    kind: str  # command | button | home
     what: str  # command text or action id
     expect: dict[str, str]  # actor -> text they are told, or VIEW
 
@@ -78,11 +96,66 @@ VOTE["outsider"] = VOTE["conflicted staff"] = Refused(NOT_MEMBER_VOTE)
 TABLE: list[Case] = [
     Case("command", "help", everyone("/sanctuary")),
     Case("command", "apply", staff_only(VIEW)),
-    Case("command", "status sheffield", everyone("Sheffield")),
-    Case("command", "history sheffield", everyone("Sheffield")),
+    Case(
+        "command",
+        "status sheffield",
+        {
+            "staff": Shown("1 vote cast", never=("I chair",)),
+            "conflicted staff": Shown("1 vote cast", never=("I chair",)),
+            "member": Shown("1 vote cast", never=("I chair",)),
+            "recused": Shown("1 vote cast", never=("I chair",)),
+            "outsider": Shown("Sheffield", never=("vote", "quorum", *SECRETS)),
+        },
+    ),
+    Case(
+        "command",
+        "history sheffield",
+        {
+            "staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
+            "conflicted staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
+            "member": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "recused": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
+            "outsider": Shown("Sheffield", never=("voted", "conflict", *SECRETS)),
+        },
+    ),
     Case("command", "list", everyone("member councils")),
     Case("command", "renewals", everyone("90 days")),
-    Case("command", "group", everyone("lived")),
+    Case(
+        "command",
+        "group",
+        {
+            "staff": "lived",
+            "conflicted staff": "lived",
+            "member": "lived",
+            "recused": "lived",
+            "outsider": Refused("Sorry, the roster is " + PRIVATE),
+        },
+    ),
+    Case(
+        "home",
+        "app_home_opened",
+        {
+            "staff": Shown("Pipeline (staff)", never=("I chair",)),
+            "conflicted staff": Shown("Pipeline (staff)", never=("I chair",)),
+            "member": Shown("Waiting for your vote", never=("Pipeline", "I chair")),
+            "recused": Shown("You are recused from", never=("Pipeline", "I chair")),
+            "outsider": Shown(
+                "not on the working-group roster",
+                never=("Pipeline", "Waiting for your vote", "Sheffield", *SECRETS),
+            ),
+        },
+    ),
+    Case(
+        "button",
+        ids.SHOW_CONTACTS,
+        {
+            "staff": VIEW,
+            "conflicted staff": VIEW,
+            "member": VIEW,
+            "recused": VIEW,
+            "outsider": Refused("Sorry, an application's contacts are " + PRIVATE),
+        },
+    ),
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
     Case(
@@ -178,15 +251,19 @@ async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -
         state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: reason})
         await slack.view_submission(user, modal, state)
         await standin.wait_until(lambda user=user: bool(standin.ephemerals(user)))
+    await slack.block_action(VOTER, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_until(lambda: bool(standin.ephemerals(VOTER)))
     return ts
 
 
 async def _act(
     slack: SignedSlackClient, standin: SlackStandIn, user: str, case: Case, ts: str
 ) -> str:
-    """Do it; return what only `user` was told, or VIEW if a form opened for them."""
+    """Do it; return what only `user` was told or their Home shows, or VIEW if a form opened."""
     views = len(standin.calls("views.open"))
     told = len(standin.ephemerals(user))
+    if case.kind == "home":
+        return await _home(slack, standin, user)
     if case.kind == "command":
         reply = await slack.slash_command(user, case.what)
     else:
@@ -198,7 +275,21 @@ async def _act(
     if len(standin.calls("views.open")) > views:
         standin.close_view(user, clear=True)
         return VIEW
-    return standin.ephemerals(user)[-1].text
+    said = standin.ephemerals(user)[-1]
+    return said.text + "\n" + json.dumps(said.blocks or [], ensure_ascii=False)
+
+
+async def _home(slack: SignedSlackClient, standin: SlackStandIn, user: str) -> str:
+    """Open the Home tab; what it shows once published afresh."""
+
+    def published() -> int:
+        return sum(1 for c in standin.calls("views.publish") if c.args.get("user_id") == user)
+
+    before = published()
+    reply = await slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    assert reply.status == 200
+    await standin.wait_until(lambda: published() > before)
+    return json.dumps(standin.home_view(user), ensure_ascii=False)
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))
@@ -214,8 +305,14 @@ async def test_commands_and_buttons(
             assert said == VIEW, (case.what, actor, said)
         else:
             assert expected in said, (case.what, actor, said)
+        for secret in getattr(expected, "never", ()):
+            assert secret not in said, (case.what, actor, secret, said)
+        after = await snapshot(bot)
+        if case.what == ids.SHOW_CONTACTS and expected == VIEW:  # each showing is audited
+            assert after["AuditEntry"] == before["AuditEntry"] + 1, actor
+            after["AuditEntry"] = before["AuditEntry"]
         if isinstance(expected, Refused) or expected == VIEW:
-            assert await snapshot(bot) == before, (case.what, actor)
+            assert after == before, (case.what, actor)
 
 
 async def _staff_form(slack: SignedSlackClient, standin: SlackStandIn, ts: str, action: str) -> Any:

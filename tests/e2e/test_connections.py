@@ -168,6 +168,11 @@ async def test_connected_members_are_prompted_once_and_their_vote_waits_for_the_
     assert "@Gareth declared a conflict of interest and is recused" in history
     assert "connected to the Yorkshire and The Humber region" in history
     assert "Asked @Ruth, connected to the local group" in history
+    # Members see that Gareth is recused, not what anyone is connected to nor their answers.
+    seen = await _command(slack, standin, HELEN, "history sheffield")
+    assert "@Gareth declared a conflict of interest and is recused" in seen
+    for private in ("connected to", "no conflict", "Asked @"):
+        assert private not in seen, private
 
 
 async def test_a_connection_recorded_after_the_post_prompts_at_the_next_scan(

@@ -23,7 +23,7 @@ from bot.standin import CHANNEL_ID, SignedSlackClient, SlackStandIn, render_bloc
 from models.db import transaction
 from models.tables import AuditEntry, Conflict, Membership
 from scheduler.renewals import post_renewal_nags
-from tests.conftest import STAFF, STAFF_2, START
+from tests.conftest import OUTSIDER, STAFF, STAFF_2, START
 from tests.e2e.helpers_review import (
     add_roster,
     click,
@@ -96,6 +96,8 @@ async def test_a_member_withdraws_a_conflict_before_the_decision_with_a_reason(
 
     history = await _command(slack, standin, STAFF, "history sheffield")
     assert "@Helen withdrew their conflict of interest: “I confused it with Leeds”" in history
+    seen = await _command(slack, standin, AMIRA, "history sheffield")
+    assert "@Helen withdrew their conflict of interest" in seen and "Leeds" not in seen
 
 
 async def test_after_the_decision_a_conflict_cannot_be_withdrawn(
@@ -285,6 +287,8 @@ async def test_staff_end_a_membership_early_it_leaves_the_register_and_its_nags_
     assert "Membership (ended early on 2 March 2026)" in status
     history = await _command(slack, standin, STAFF, "history sheffield")
     assert "ended the membership early: “The council rescinded its motion”" in history
+    public = await _command(slack, standin, OUTSIDER, "history sheffield")
+    assert "ended the membership early" in public and "rescinded" not in public
     said = await _command(slack, standin, STAFF, "end sheffield again")
     assert said == "Sheffield City Council has no current membership to end."
     assert await _count(bot, AuditEntry, action="membership.ended") == 1

@@ -85,3 +85,18 @@ def test_the_demo_prints_what_slack_would_show(story: str) -> None:
     assert "(everyone in the channel sees, in the post's thread, also sent to the channel)" in (
         warning
     )
+
+
+def test_only_the_working_group_sees_the_roster_and_the_channel_names_no_contact(
+    story: str,
+) -> None:
+    """Who sees what: members see the roster, a visitor is politely refused; no contact's name
+    or email is ever in the channel."""
+    roster = _chapter(story, "Staff set up the working group")
+    assert "Members of the working group (and staff) see the roster" in roster
+    assert (
+        "Sorry, the roster is for the working group and City of Sanctuary UK staff only" in roster
+    )
+    final = _snapshot(story, "The working-group channel at the end of the story")
+    assert "jane.doe@" not in final and "Cllr Jane Doe" not in final
+    assert "the councillor responsible and 1 council officer" in final

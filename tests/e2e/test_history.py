@@ -27,6 +27,7 @@ from tests.conftest import OUTSIDER, STAFF
 
 AMIRA = "U0AMIRA001"
 YONAS = "U0YONAS001"
+GARETH = "U0GARETH01"  # a member of the working group who did nothing in the story
 
 
 async def _sheffield_story(sessions: SessionFactory, clock: FixedClock) -> None:
@@ -36,6 +37,8 @@ async def _sheffield_story(sessions: SessionFactory, clock: FixedClock) -> None:
         app = await factories.application(session, at=t)
         other = await factories.council(session, code="E08000035", name="Leeds City Council", at=t)
         c, a = app.council_id, app.id
+        for user, constituency in ((AMIRA, "lived"), (YONAS, "lived"), (GARETH, "officer")):
+            await factories.member(session, user, constituency, at=t)
 
         def log(minutes: int, actor: str, action: str, **detail: object) -> None:
             at = t + timedelta(minutes=minutes)
@@ -66,7 +69,16 @@ async def _reply(standin: SlackStandIn) -> tuple[str, dict[str, object]]:
     return render_blocks_as_text(body["text"], body.get("blocks"), users={AMIRA: "Amira"}), body
 
 
-async def test_history_shows_the_timeline_newest_last_in_local_time(
+async def _history_as(slack: SignedSlackClient, standin: SlackStandIn, user: str) -> str:
+    before = len(standin.responses())
+    await slack.slash_command(user, "history sheffield")
+    await standin.wait_until(lambda: len(standin.responses()) > before)
+    body = standin.responses()[-1].body
+    assert body["response_type"] == "ephemeral"
+    return render_blocks_as_text(body["text"], body.get("blocks"), users={AMIRA: "Amira"})
+
+
+async def test_staff_see_the_whole_timeline_newest_last_in_local_time(
     bot: Runtime,
     slack: SignedSlackClient,
     standin: SlackStandIn,
@@ -74,13 +86,11 @@ async def test_history_shows_the_timeline_newest_last_in_local_time(
     clock: FixedClock,
 ) -> None:
     await _sheffield_story(sessions, clock)
-    await slack.slash_command(OUTSIDER, "history sheffield")
-    shown, body = await _reply(standin)
-    assert body["response_type"] == "ephemeral"
+    shown = await _history_as(slack, standin, STAFF)
     assert "12 Mar 2026 14:05 · " in shown and "registered the application" in shown
-    assert "12 Mar 2026 14:25 · @Amira voted Approve (was Abstain)" in shown
+    assert "12 Mar 2026 14:25 · @Amira voted Approve (was Abstain)" in shown  # who voted what
     assert "declared a conflict of interest" in shown
-    assert "I volunteer" not in shown  # the reason stays in the channel
+    assert "I volunteer" not in shown  # the reason is for the decision form, not a timeline
     assert "commented in the thread" in shown
     assert "recorded the decision: Approved" in shown
     assert "Membership began from 1 April 2026 to 1 April 2029" in shown
@@ -89,6 +99,44 @@ async def test_history_shows_the_timeline_newest_last_in_local_time(
     # newest last
     assert shown.index("registered") < shown.index("voted Approve") < shown.index("Renewal")
     assert "member added" not in shown  # Leeds's entry is not Sheffield's
+
+
+async def test_an_outsider_sees_the_stage_and_dates_and_no_one(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    sessions: SessionFactory,
+    clock: FixedClock,
+) -> None:
+    await _sheffield_story(sessions, clock)
+    shown = await _history_as(slack, standin, OUTSIDER)
+    assert "12 Mar 2026 14:05 · Staff registered the application" in shown
+    assert "Posted to the working group for review (round 1)" in shown
+    assert "Staff recorded the decision: Approved (round 1)" in shown
+    assert "Membership began from 1 April 2026 to 1 April 2029" in shown
+    assert "90 days before the membership ends" in shown
+    for secret in ("Amira", AMIRA, YONAS, STAFF, "voted", "Approve (", "conflict", "commented"):
+        assert secret not in shown, secret
+
+
+async def test_a_member_sees_who_did_what_but_not_who_voted_what(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    sessions: SessionFactory,
+    clock: FixedClock,
+) -> None:
+    await _sheffield_story(sessions, clock)
+    shown = await _history_as(slack, standin, GARETH)
+    assert "12 Mar 2026 14:15 · A member voted" in shown
+    assert "12 Mar 2026 14:25 · A member voted" in shown
+    assert "Amira" not in shown and "Approve (was" not in shown and "Abstain" not in shown
+    assert "declared a conflict of interest" in shown and "I volunteer" not in shown
+    assert "commented in the thread" in shown
+    assert "recorded the decision: Approved" in shown
+    # Amira sees her own votes.
+    own = await _history_as(slack, standin, AMIRA)
+    assert "12 Mar 2026 14:25 · @Amira voted Approve (was Abstain)" in own
 
 
 async def test_history_by_exact_code_several_matches_and_none(

@@ -169,7 +169,7 @@ async def test_home_data_takes_a_bounded_number_of_queries_and_fits_100_blocks(
     try:
         async with sessions() as session:
             data = await gather_home(
-                session, STAFF, is_staff=True, now=now, today=now.date(), rules=deps.settings.rules
+                session, STAFF, staff={STAFF}, now=now, today=now.date(), rules=deps.settings.rules
             )
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -16,8 +17,15 @@ from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.db import SessionFactory, transaction
+from tests import factories
 from tests.conftest import OUTSIDER
-from tests.network_data import CONTACT_VALUES, HOSTILE_NAME, HOSTILE_URL, seed_network
+from tests.network_data import (
+    CONTACT_VALUES,
+    HOSTILE_NAME,
+    HOSTILE_URL,
+    membership,
+    seed_network,
+)
 
 LAPSED = "Bradford Metropolitan District Council"
 
@@ -70,7 +78,9 @@ async def test_network_page_is_plain_accessible_html(
     assert "<script" not in page  # neither ours nor the hostile council's
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons &lt;!channel&gt;" in page
     assert HOSTILE_URL not in page
-    assert 'href="https://evil.example/&quot;&gt;&lt;script&gt;' in page
+    # A stored link that is not a plain public address is not linked at all.
+    assert 'href="https://evil.example' not in page
+    assert "Not published" in page
     assert "Last updated" in page and "2 March 2026" in page
 
 
@@ -92,6 +102,28 @@ async def test_network_json_lists_the_public_fields_only(
         "Sheffield City Council",
     ]
     assert data["members"][0]["council"] == HOSTILE_NAME
+
+
+async def test_network_json_gives_null_for_a_council_without_a_strategy_link(
+    bot: Runtime, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    async with transaction(sessions) as session:
+        york = await factories.council(session, code="E06000014", name="York", at=clock.now())
+        today = clock.now().date()
+        await membership(
+            session, york, today, today + timedelta(days=900), at=clock.now(), strategy_url=None
+        )
+    async with aiohttp.ClientSession() as http, http.get(f"{bot.url}/network.json") as response:
+        data = await response.json()
+    assert data["members"] == [
+        {
+            "council": "York",
+            "code": "E06000014",
+            "since": today.isoformat(),
+            "until": (today + timedelta(days=900)).isoformat(),
+            "strategy_url": None,
+        }
+    ]
 
 
 @pytest.fixture

@@ -341,9 +341,11 @@ async def test_staff_withdraw_with_a_reason(
     assert (await _posted_application(bot)).status == "withdrawn"
 
 
-async def _status(slack: SignedSlackClient, standin: SlackStandIn, text: str) -> str:
+async def _status(
+    slack: SignedSlackClient, standin: SlackStandIn, text: str, user: str = OUTSIDER
+) -> str:
     before = len(standin.responses())
-    await slack.slash_command(OUTSIDER, f"status {text}")
+    await slack.slash_command(user, f"status {text}")
     await standin.wait_until(lambda: len(standin.responses()) > before)
     body = standin.responses()[-1].body
     return render_blocks_as_text(body["text"], body.get("blocks"))
@@ -358,6 +360,8 @@ async def test_status_shows_where_an_application_stands(
     await standin.wait_for("chat.postMessage", 2)
     shown = await _status(slack, standin, "sheffield")
     assert "Sheffield City Council" in shown
-    assert "under review" in shown and "0 votes cast" in shown and "Deadline" in shown
+    assert "under review" in shown and "Deadline" in shown
+    assert "vote" not in shown  # an outsider sees the stage and dates (DESIGN.md §4)
+    assert "0 votes cast" in await _status(slack, standin, "sheffield", STAFF)
     assert "Frome Town Council" in await _status(slack, standin, "frome")
     assert "found no application" in await _status(slack, standin, "Brighton")

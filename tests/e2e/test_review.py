@@ -294,7 +294,8 @@ async def test_roster_commands(
     assert "is not a Slack user" in await run(STAFF, "group add amira lived")
     assert "Added <@U0NEWMEMB1>" in await run(STAFF, "group add <@U0NEWMEMB1|amira> lived")
     assert "Moved <@U0NEWMEMB1> from lived" in await run(STAFF, "group add U0NEWMEMB1 Trustee")
-    roster = await run(OUTSIDER, "group")
+    assert "the roster is for the working group" in await run(OUTSIDER, "group")
+    roster = await run("U0NEWMEMB1", "group")  # a member of the working group sees it
     assert "trustees* (`trustee`): <@U0NEWMEMB1>" in roster
     assert "lived experience of seeking sanctuary* (`lived`): _nobody yet_" in roster
     assert "Removed <@U0NEWMEMB1>" in await run(STAFF, "group remove <@U0NEWMEMB1>")

@@ -116,12 +116,12 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
 async def test_upgrade_keys_earlier_conflicts_by_their_members_slack_user(tmp_path: Path) -> None:
     """Conflicts are keyed by Slack user since staff declare them too: earlier ones keep theirs."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    await upgrade(engine, "0004")
+    await upgrade(engine, "0009")  # the revision before 0005 (revisions land out of order)
     sessions = make_session_factory(engine)
     async with transaction(sessions) as session:
         application = await factories.application(session, at=START)
         member = await factories.member(session, "U0LIVED001", "lived", at=START)
-    async with engine.begin() as conn:  # as the 0004 schema had it: by member only
+    async with engine.begin() as conn:  # as the schema had it before: by member only
         await conn.execute(
             text(
                 "INSERT INTO conflict (application_id, member_id, reason, declared_at) "
@@ -134,3 +134,27 @@ async def test_upgrade_keys_earlier_conflicts_by_their_members_slack_user(tmp_pa
         conflict = (await session.exec(select(Conflict))).one()
     await engine.dispose()
     assert (conflict.slack_user_id, conflict.member_id) == ("U0LIVED001", member.id)
+
+
+async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_contacts(
+    tmp_path: Path,
+) -> None:
+    """0009: every post made by an earlier version names its contacts; each gets one
+    `post.contacts_hidden` entry, which the bot acts on once (tests/e2e/test_contacts.py)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0007")  # the revision before 0009
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        posted = await factories.application(session, at=START)
+        council = await factories.council(session, code="E08000035", name="Leeds", at=START)
+        unposted = await factories.application(session, at=START, council_row=council, posted=False)
+        assert unposted.message_ts is None
+    await upgrade(engine)
+    async with sessions() as session:
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(AuditEntry.action == "post.contacts_hidden")
+            )
+        ).all()
+    await engine.dispose()
+    assert [(e.application_id, e.actor) for e in entries] == [(posted.id, "system")]
