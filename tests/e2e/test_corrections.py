@@ -292,3 +292,40 @@ async def test_staff_end_a_membership_early_it_leaves_the_register_and_its_nags_
     said = await _command(slack, standin, STAFF, "end sheffield again")
     assert said == "Sheffield City Council has no current membership to end."
     assert await _count(bot, AuditEntry, action="membership.ended") == 1
+
+
+async def test_staff_conflicts_and_withdrawal_reasons_are_personal_data(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    await _declare(slack, standin, STAFF_2, ts, app_id)  # staff, not on the roster
+    await _declare(slack, standin, HELEN, ts, app_id)
+    await _command(slack, standin, HELEN, "conflict withdraw sheffield my sister left the council")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    argv = ["personal-data", "bea@example.org", "--slack", STAFF_2]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    out = capsys.readouterr().out
+    assert f"conflict of interest declared on application #{app_id}: “I chair" in out
+
+    argv = ["personal-data", "helen@example.org", "--slack", HELEN, "--erase"]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    assert "the reasons given for 1 withdrawn conflict(s)" in capsys.readouterr().out
+    async with bot.deps.sessions() as session:
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(
+                    AuditEntry.actor == HELEN, AuditEntry.action == "conflict.withdrawn"
+                )
+            )
+        ).all()
+    assert len(entries) == 1
+    assert "sister" not in entries[0].detail and "I chair" not in entries[0].detail
