@@ -65,7 +65,10 @@ async def measure(database_url: str | None, *, bursts: int = 4) -> list[list[obj
                     async with bot.deps.sessions() as session:
                         view = await load_view(session, posted.application_id)
                     text, blocks = build_application_message(
-                        view, rules=bot.deps.settings.rules, timezone=bot.deps.settings.timezone
+                        view,
+                        rules=bot.deps.settings.rules,
+                        timezone=bot.deps.settings.timezone,
+                        now=bot.deps.clock.now(),
                     )
                     fresh: list[dict[str, Any]] = [b.to_dict() for b in blocks]
                     last = updates[-1].args if updates else {}

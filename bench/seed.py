@@ -145,7 +145,7 @@ async def post_application(
         )
         view = await load_view(session, application_id)
     text, blocks = build_application_message(
-        view, rules=deps.settings.rules, timezone=deps.settings.timezone
+        view, rules=deps.settings.rules, timezone=deps.settings.timezone, now=deps.clock.now()
     )
     client = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
     answer = await client.chat_postMessage(channel=CHANNEL_ID, text=text, blocks=blocks)

@@ -106,6 +106,13 @@ def load_settings(env: Mapping[str, str], *, for_run: bool = False) -> Settings:
         quorum_warning_days=get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
         renewal_nag_days=get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
         contact_retention_months=get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
+        endorsement_max_age_months=get.integer(
+            "SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", 12, minimum=1, maximum=120
+        ),
+        renewal_window_months=get.integer(
+            "SANCTUARY_RENEWAL_WINDOW_MONTHS", 12, minimum=0, maximum=120
+        ),
+        blind_tally=get.boolean("SANCTUARY_BLIND_TALLY", False),
     )
     return Settings(
         bot_token=bot_token,
@@ -167,6 +174,10 @@ class _Reader:
             raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {value}.")
         return value
 
+    def boolean(self, name: str, default: bool) -> bool:
+        wanted = "true or false"
+        return self.parsed(name, default, _boolean, wanted)
+
     def day_list(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         wanted = "whole numbers of days separated by commas (e.g. 90,30,7,0)"
         days = self.parsed(name, default, _days_descending, wanted)
@@ -186,6 +197,15 @@ class _Reader:
                 f"{', '.join(CONSTITUENCIES)} separated by commas."
             )
         return words
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.lower()
+    if word in ("true", "yes", "1", "on"):
+        return True
+    if word in ("false", "no", "0", "off"):
+        return False
+    raise ValueError(raw)
 
 
 def _days_descending(raw: str) -> tuple[int, ...]:

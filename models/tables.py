@@ -116,6 +116,9 @@ class Application(SQLModel, table=True):
     councillor_email: str | None = Field(default=None, max_length=320)
     councillor_portfolio: str | None = Field(default=None, max_length=300)
     contacts_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal's account of the term that is ending (DESIGN.md section 5)
+    term_activity: str | None = Field(default=None, sa_type=Text)
+    guidance_response: str | None = Field(default=None, sa_type=Text)
 
 
 class ContactOfficer(SQLModel, table=True):
@@ -147,6 +150,28 @@ class ReviewRound(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoundExtension(SQLModel, table=True):
+    """Staff reopened or prolonged a round's voting until a new deadline (`/sanctuary extend`).
+
+    Each extension is a deadline of its own: its reminders and its closing are keyed by it.
+    """
+
+    __tablename__ = "round_extension"
+
+    __table_args__ = (UniqueConstraint("application_id", "round", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    round: int
+    number: int  # 1 for the round's first extension
+    days: int
+    reason: str = Field(sa_type=Text)
+    previous_deadline: datetime = Field(sa_type=UTCDateTime)
+    deadline: datetime = Field(sa_type=UTCDateTime)
+    extended_by: str = Field(max_length=32)
+    extended_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Member(SQLModel, table=True):

@@ -69,7 +69,8 @@ JOBS: list[Job] = [
         id="send-review-reminders",
         run=send_review_reminders,
         every_seconds=15 * 60,
-        description="Send the vote reminders and quorum warnings due before review deadlines.",
+        description="Send the vote reminders and quorum warnings due before review deadlines; "
+        "at a deadline, close the voting and tell staff the round is ready to decide.",
     ),
     Job(
         id="send-due-connection-prompts",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.terms import years_later
 from models.tables import (
     Application,
     ApplicationStatus,
@@ -38,7 +39,10 @@ async def council(
 
 
 def evidence(today: date) -> dict[str, Any]:
-    """Valid evidence for the five criteria, dated relative to `today`."""
+    """Valid, current evidence for the five criteria, dated relative to `today` (the day it is
+    registered): a five-year strategy that began two months ago and outlasts a term starting
+    today, an endorsement given a month ago. Nothing in it draws a warning."""
+    strategy_start = today - timedelta(days=60)
     return {
         "motion_date": today - timedelta(days=200),
         "motion_url": "https://democracy.example.gov.uk/motion/42",
@@ -51,8 +55,8 @@ def evidence(today: date) -> dict[str, Any]:
         "endorsement_url": "https://sheffield.cityofsanctuary.org/endorsement",
         "strategy_url": "https://www.example.gov.uk/sanctuary-strategy",
         "strategy_kind": "standalone",
-        "strategy_start": today - timedelta(days=60),
-        "strategy_end": today - timedelta(days=60) + timedelta(days=3 * 366),
+        "strategy_start": strategy_start,
+        "strategy_end": years_later(strategy_start, 5),
         "councillor_name": "Cllr Jane Doe",
         "councillor_email": "jane.doe@example.gov.uk",
         "councillor_portfolio": "Communities",

@@ -5,6 +5,8 @@ Re-rendered from the database after every change; never patched in place.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -24,9 +26,10 @@ from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import describe
-from bot.domain.dates import day, moment
+from bot.domain.dates import day, local_date, moment
 from bot.domain.escape import link, mrkdwn, truncate
-from bot.domain.review import CHOICE_LABELS, quorum, recommendation
+from bot.domain.evidence import Change, changes_since, evidence_warnings, months
+from bot.domain.review import CHOICE_LABELS, choices_hidden, quorum, recommendation, voting_closed
 from bot.services.applications import ApplicationView
 from bot.services.contacts import summary
 from models.tables import ApplicationKind, ApplicationStatus, Outcome, StrategyKind, VoteChoice
@@ -104,16 +107,100 @@ def criteria_blocks(view: ApplicationView) -> list[Block]:
     return blocks
 
 
-def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
-    """The live tally by constituency, quorum and recommendation, as mrkdwn."""
-    lines = [f"*Votes, round {view.application.current_round}* ({view.tally.total} cast)"]
+def warnings_for(view: ApplicationView, rules: ReviewRules, timezone: ZoneInfo) -> list[str]:
+    """The post's warnings about the evidence, as of the day the current round opened."""
+    a = view.application
+    opened = view.round.opened_at if view.round is not None else a.registered_at
+    return evidence_warnings(
+        a,
+        on=local_date(opened, timezone),
+        renewing=view.renewing,
+        endorsement_max_age_months=rules.endorsement_max_age_months,
+    )
+
+
+def warning_blocks(warnings: list[str]) -> list[Block]:
+    if not warnings:
+        return []
+    return [_section("\n".join(f":warning: {mrkdwn(w)}" for w in warnings))]
+
+
+def _shown(change: Change, value: Any) -> str:
+    if value is None:
+        return "_none_"
+    if change.name.endswith("_url"):
+        return link(str(value), truncate(str(value), 80))
+    if change.name == "strategy_kind":
+        return "stand-alone" if value == StrategyKind.STANDALONE else "part of a broader strategy"
+    if isinstance(value, date):
+        return day(value)
+    return mrkdwn(truncate(str(value), 300))
+
+
+def earlier_term_blocks(view: ApplicationView, rules: ReviewRules) -> list[Block]:
+    """A renewal: the previous term, the council's account of it, and what changed since the
+    last approved application. A new application from a former member: that it was one."""
+    a, earlier = view.application, view.earlier
+    if a.kind != ApplicationKind.RENEWAL:
+        if earlier is None:
+            return []
+        term = earlier.membership
+        return [
+            _section(
+                f"_{mrkdwn(truncate(view.council.name, 200))} was a member before: its last "
+                f"term ran from {day(term.starts_on)} to {day(term.ends_on)}. It ended "
+                f"{months(rules.renewal_window_months)} or more before this application, so "
+                "this is a new application, not a renewal._"
+            )
+        ]
+    blocks: list[Block] = []
+    if earlier is not None:
+        term = earlier.membership
+        blocks.append(_section(f"*Previous term:* {day(term.starts_on)} to {day(term.ends_on)}"))
+    blocks += [
+        _section(f"*During its term:* {mrkdwn(a.term_activity or '') or '_not given_'}"),
+        _section(
+            f"*Response to new guidance:* {mrkdwn(a.guidance_response or '') or '_not given_'}"
+        ),
+    ]
+    if earlier is None:
+        return blocks
+    if earlier.approved is None:
+        blocks.append(
+            _section(
+                "_No earlier application on record_ (the previous term was imported): "
+                "nothing to compare the evidence with."
+            )
+        )
+        return blocks
+    heading = f"*Changed since the last approved application* (#{earlier.approved.id})"
+    changes = changes_since(earlier.approved, a)
+    if not changes:
+        blocks.append(_section(f"{heading}: nothing in the evidence."))
+        return blocks
+    lines = [f"• {c.label}: {_shown(c, c.before)} → {_shown(c, c.after)}" for c in changes]
+    blocks.append(_section(heading + "\n" + "\n".join(lines)))
+    return blocks
+
+
+def tally_text(view: ApplicationView, rules: ReviewRules, now: datetime) -> str:
+    """The live tally by constituency, quorum and recommendation, as mrkdwn; with the blind
+    tally, until the round closes, how many voted in each constituency but not how."""
+    blind = choices_hidden(rules, view.round, now)
+    cast = f"{view.tally.total} cast"
+    if blind:
+        cast += "; how members voted is shown when voting closes"
+    lines = [f"*Votes, round {view.application.current_round}* ({cast})"]
     for constituency, counts in view.tally.by_constituency().items():
-        if counts:
+        voted = sum(counts.values())
+        if not voted:
+            parts = "no vote yet"
+        elif blind:
+            parts = f"{voted} vote{'s' if voted != 1 else ''}"
+        else:
             parts = ", ".join(
                 f"{counts[c]} {CHOICE_LABELS[c].lower()}" for c in VoteChoice if counts[c]
             )
-        else:
-            parts = "no vote yet"
         lines.append(f"• {describe(constituency)}: {parts}")
     state = quorum(view.tally, rules)
     if state.met:
@@ -121,12 +208,25 @@ def tally_text(view: ApplicationView, rules: ReviewRules) -> str:
     else:
         lines.append("*Quorum:* not yet: " + "; ".join(state.missing))
     recommended = recommendation(view.tally)
-    lines.append(
-        "*Recommendation:* " + (CHOICE_LABELS[recommended] if recommended else "no majority")
-    )
+    if blind:
+        lines.append("*Recommendation:* shown when voting closes")
+    else:
+        lines.append(
+            "*Recommendation:* " + (CHOICE_LABELS[recommended] if recommended else "no majority")
+        )
     if view.recused:
         lines.append("*Recused:* " + ", ".join(mention(user) for user, _ in view.recused))
     return "\n".join(lines)
+
+
+def vote_buttons(application_id: int | None, round: int) -> list[ButtonElement]:
+    """Approve, Further work, Decline, Abstain: on the post and in reminders alike (the value
+    names the application and round, so a click anywhere finds them)."""
+    value = button_value.encode(application_id, round)
+    return [
+        ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
+        for action_id, choice, style in _VOTE_BUTTONS
+    ]
 
 
 def _headline(kind: str, status: str) -> str:
@@ -142,13 +242,18 @@ def _headline(kind: str, status: str) -> str:
 
 
 def build_application_message(
-    view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo
+    view: ApplicationView, *, rules: ReviewRules, timezone: ZoneInfo, now: datetime
 ) -> tuple[str, list[Block]]:
-    """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks)."""
+    """The post: header, the five criteria, tally, decision or buttons. Returns (text, blocks).
+
+    From its deadline until the decision, the vote buttons give way to "awaiting decision".
+    """
     a = view.application
     council = view.council.name
     kind = _headline(a.kind, a.status)
-    status = STATUS_LABELS.get(a.status, a.status)
+    under_review = a.status == ApplicationStatus.UNDER_REVIEW
+    closed = under_review and voting_closed(view.round, now)
+    status = "voting closed, awaiting decision" if closed else STATUS_LABELS.get(a.status, a.status)
     text = f"{kind}: {mrkdwn(truncate(council, 200))} ({status})"
     blocks: list[Block] = [HeaderBlock(text=truncate(f"{kind}: {council}", 150))]
     context = [
@@ -156,8 +261,9 @@ def build_application_message(
         f"registered by {mention(a.registered_by)} on {moment(a.registered_at, timezone)}",
         f"status: *{status}*",
     ]
-    if view.round is not None and view.round.deadline_at is not None and a.status == "under_review":
-        context.append(f"deadline {moment(view.round.deadline_at, timezone)}")
+    if view.round is not None and view.round.deadline_at is not None and under_review:
+        deadline = moment(view.round.deadline_at, timezone)
+        context.append(f"voting closed at {deadline}" if closed else f"deadline {deadline}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
     blocks.append(
         ContextBlock(
@@ -169,9 +275,11 @@ def build_application_message(
             ]
         )
     )
+    blocks += warning_blocks(warnings_for(view, rules, timezone))
     blocks += criteria_blocks(view)
+    blocks += earlier_term_blocks(view, rules)
     blocks.append(DividerBlock())
-    blocks.append(_section(tally_text(view, rules)))
+    blocks.append(_section(tally_text(view, rules, now)))
     for decision in view.decisions:
         label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
         note = (
@@ -191,12 +299,20 @@ def build_application_message(
                 f"{mrkdwn(truncate(decision.rationale, 2000))}{note}"
             )
         )
-    if a.status == ApplicationStatus.UNDER_REVIEW:
+    if closed:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="*Voting closed at the deadline: awaiting decision.* Staff record "
+                        f"it, or reopen voting with `{ids.EXTEND_USAGE}`."
+                    )
+                ]
+            )
+        )
+    if under_review:
         value = button_value.encode(view.application.id, view.application.current_round)
-        elements = [
-            ButtonElement(text=CHOICE_LABELS[choice], action_id=action_id, value=value, style=style)
-            for action_id, choice, style in _VOTE_BUTTONS
-        ]
+        elements = [] if closed else vote_buttons(a.id, a.current_round)
         elements += [
             ButtonElement(text="Declare conflict", action_id=ids.DECLARE_CONFLICT, value=value),
             ButtonElement(text="Record decision", action_id=ids.RECORD_DECISION, value=value),

@@ -31,6 +31,11 @@ COMMANDS: tuple[tuple[str, str, bool], ...] = (
     ("group unlink @user <council | region | group>", "forget that connection", True),
     ("decide <council>", "record the decision on an application (opens a form)", True),
     (
+        "extend <council> <days> <reason>",
+        "reopen or prolong voting until a new deadline (audited)",
+        True,
+    ),
+    (
         "conflict withdraw <council> <reason>",
         "withdraw your conflict of interest, before the decision",
         False,

@@ -85,6 +85,15 @@ def _decision(a: str, d: dict[str, Any]) -> str:
     return f"{a} recorded the decision: {label}{extra}{_round(d)}"
 
 
+def _extended(a: str, d: dict[str, Any]) -> str:
+    days = _first(d, "days")
+    by = f" by {mrkdwn(str(days))} day{'s' if str(days) != '1' else ''}" if days else ""
+    reopened = ", reopening voting" if d.get("reopened") else ""
+    reason = _first(d, "reason")
+    why = f": {mrkdwn(truncate(str(reason), 300))}" if reason else ""
+    return f"{a} extended the review{by}{_round(d)}{reopened}{why}"
+
+
 def _membership(verb: str) -> Callable[[str, dict[str, Any]], str]:
     def line(a: str, d: dict[str, Any]) -> str:
         starts, ends = _first(d, "starts_on"), _first(d, "ends_on")
@@ -167,6 +176,12 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
         + " to vote"
     ),
     "reminder.quorum_warning_sent": lambda a, d: "Warned the channel that quorum is missing",
+    "reminder.ready_to_decide_sent": lambda a, d: (
+        "Voting closed at the deadline; told "
+        + (mention(str(d["recipient"])) if d.get("recipient") else "staff")
+        + " it is ready to decide"
+    ),
+    "round.extended": _extended,
     "contacts.erased": lambda a, d: (
         "Contact details erased"
         + (" on request" if d.get("on_request") else " (retention period over)")
@@ -180,27 +195,46 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
 }
 
 
-def history_line(item: HistoryItem, tz: ZoneInfo) -> str:
-    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`."""
+def history_line(
+    item: HistoryItem, tz: ZoneInfo, blind: frozenset[tuple[int, int]] = frozenset()
+) -> str:
+    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`; in a round whose votes the
+    blind tally hides (`blind`: application id, round), `@Amira voted`."""
     render = _LINES.get(item.action)
     actor = who(item.actor)
-    if render is None:
+    if item.action in ("vote.cast", "vote.changed") and _hidden(item, blind):
+        what = (
+            f"{actor} voted{' again' if item.action == 'vote.changed' else ''}{_round(item.detail)}"
+        )
+    elif render is None:
         what = f"{actor}: {mrkdwn(item.action.replace('.', ' ').replace('_', ' '))}"
     else:
         what = render(actor, item.detail)
     return f"{short_moment(item.at, tz)} · {what}"
 
 
+def _hidden(item: HistoryItem, blind: frozenset[tuple[int, int]]) -> bool:
+    try:
+        return (item.application_id, int(item.detail.get("round", 0))) in blind
+    except (TypeError, ValueError):
+        return False
+
+
 def build_history(
-    council: Council, items: list[HistoryItem], *, tz: ZoneInfo
+    council: Council,
+    items: list[HistoryItem],
+    *,
+    tz: ZoneInfo,
+    blind: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """The whole timeline, newest last; when it is too long, the earliest entries are cut."""
+    """The whole timeline, newest last; when it is too long, the earliest entries are cut.
+    How members voted in the rounds in `blind` (the blind tally, still open) is not shown."""
     name = mrkdwn(council.name)
     title = truncate(f"History: {council.name}", 150)
     if not items:
         text = f"Nothing has been recorded about {name} yet."
         return text, [ContextBlock(elements=[MarkdownTextObject(text=text)])]
-    lines = [history_line(item, tz) for item in items]
+    lines = [history_line(item, tz, blind) for item in items]
     blocks: list[Block] = [HeaderBlock(text=title)]
     blocks += pack_lines(
         lines,

@@ -36,9 +36,11 @@ def _more(n: int) -> str:
     return f"_…and {n} more_"
 
 
-def _deadline(item: OpenItem, tz: ZoneInfo, today: date) -> str:
+def _deadline(item: OpenItem, tz: ZoneInfo, today: date, now: datetime) -> str:
     if item.deadline_at is None:
         return "no deadline yet"
+    if now >= item.deadline_at:
+        return f"voting closed on {day(local_date(item.deadline_at, tz))}, awaiting decision"
     due = local_date(item.deadline_at, tz)
     days = (due - today).days
     when = (
@@ -78,7 +80,7 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
         blocks += _list(
             "Waiting for your vote",
             [
-                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today)}"
+                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today, now)}"
                 for i in data.awaiting_vote
             ],
             "Nothing is waiting for your vote. Thank you!",
@@ -115,7 +117,7 @@ def build_home(data: HomeData, *, tz: ZoneInfo, now: datetime) -> View:
         blocks += _list(
             "Under review",
             [
-                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today)}; "
+                f"• *{mrkdwn(i.council)}* (round {i.round}): {_deadline(i, tz, today, now)}; "
                 f"{i.votes} vote{'s' if i.votes != 1 else ''}; "
                 + (
                     "quorum met"

@@ -100,6 +100,15 @@ WORDINGS: dict[Refusal, str] = {
         "I can't tell which council “{words}” names{choices_note}. Please type "
         f"`{ids.COMMAND} {{usage}}`, with the council's name or code first."
     ),
+    Refusal.VOTING_CLOSED: (
+        "Voting closed at the deadline, so your vote was not recorded: staff now record the "
+        "decision (they can reopen voting with `/sanctuary extend`)."
+    ),
+    Refusal.NOT_POSTED: (
+        "Application #{application} is not in the working group's channel yet, so it has no "
+        "deadline to extend; the bot keeps trying to post it."
+    ),
+    Refusal.BAD_DAYS: "Give the number of days as a whole number from 1 to {limit}.",
     Refusal.PRIVATE: (
         "Sorry, {private_task} for the working group and City of Sanctuary UK staff only. "
         f"If you should be on the roster, ask a member of staff to add you with `{ids.COMMAND} "
@@ -116,6 +125,7 @@ STAFF_TASKS: dict[Task, str] = {
     Task.LINK: "recording a member's connections",
     Task.AMEND: "amending a decision",
     Task.END_MEMBERSHIP: "ending a membership",
+    Task.EXTEND: "extending a review's deadline",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",

@@ -144,9 +144,12 @@ def build_application_modal(
     callback_id: str = ids.APPLY_VIEW,
     private_metadata: str = "",
     council_name: str | None = None,
+    renewal: bool | None = None,
 ) -> View:
     """The form for the five criteria; prefilled from `form`. With `council_name` (editing), the
-    council is shown, not asked."""
+    council is shown, not asked. A `renewal` also asks for the council's account of its term;
+    when it is not known yet (None: the council is still to be picked) those questions are
+    there, for renewals only; `False` leaves them out."""
     form = form or ApplicationForm()
     editing = council_name is not None
     strategy_initial = None
@@ -211,6 +214,8 @@ def build_application_modal(
             _text(f"officer{n}_role", f"Officer {n}: role{suffix}", form, optional=optional),
             _email(f"officer{n}_email", f"Officer {n}: email{suffix}", form, optional=optional),
         ]
+    if renewal is not False:
+        blocks += _renewal_blocks(form, required=renewal is True)
     return View(
         type="modal",
         callback_id=callback_id,
@@ -220,6 +225,33 @@ def build_application_modal(
         private_metadata=private_metadata,
         blocks=blocks,
     )
+
+
+def _renewal_blocks(form: ApplicationForm, *, required: bool) -> list[Block]:
+    """A renewal's account of the term that is ending (DESIGN.md section 5)."""
+    detail = (
+        "What the council did during its term, and how it responded to new guidance."
+        if required
+        else "Only for a renewal (a council that is a member, or was until recently; the form "
+        "says so if it is one). Leave empty for a new application."
+    )
+    return [
+        *_heading("6. Renewal: the term now ending", detail),
+        _text(
+            "term_activity",
+            "What the council did during its term",
+            form,
+            optional=not required,
+            multiline=True,
+        ),
+        _text(
+            "guidance_response",
+            "How it responded to new guidance",
+            form,
+            optional=not required,
+            multiline=True,
+        ),
+    ]
 
 
 def build_withdraw_modal(view: ApplicationView) -> View:

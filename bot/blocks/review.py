@@ -6,11 +6,13 @@ Pure functions returning `(text, blocks)` or a `View`; user text is escaped here
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -23,17 +25,19 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import button_value
-from bot.blocks.application import OUTCOME_LABELS
+from bot.blocks.application import OUTCOME_LABELS, vote_buttons
 from bot.blocks.mentions import mention
 from bot.blocks.packing import pack_lines
 from bot.domain import ids
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
 from bot.domain.dates import moment
-from bot.domain.escape import channel_link, mrkdwn, truncate
+from bot.domain.escape import channel_link, link, mrkdwn, truncate
+from bot.domain.evidence import evidence_warnings
 from bot.domain.review import CHOICE_LABELS, quorum, recommendation
 from bot.services.applications import ApplicationView
 from bot.services.decisions import NO_QUORUM_REASON_MAX, OUTCOME_FOR_CHOICE, RATIONALE_MAX
+from bot.services.extensions import ExtensionResult
 from bot.services.roster import AddResult, RosterChange
 from bot.services.voting import CONFLICT_REASON_MAX, VoteResult
 from models.tables import Member, Outcome, VoteChoice
@@ -165,10 +169,13 @@ def build_decision_modal(
     *,
     rules: ReviewRules,
     recused: Sequence[tuple[str, str]],
+    today: date,
 ) -> View:
     """Outcome and rationale, prefilled with the recommendation; a reason if quorum is missing.
 
-    `recused` is (user id, reason): staff see who is recused and why before deciding.
+    `recused` is (user id, reason): staff see who is recused and why before deciding. The
+    evidence is checked again as of `today` (a strategy that will not last the term, an old
+    endorsement): staff see any warning before deciding.
     """
     a = view.application
     state = quorum(view.tally, rules)
@@ -183,6 +190,14 @@ def build_decision_modal(
     )
     summary.append("Quorum: met" if state.met else "Quorum: *not met*: " + "; ".join(state.missing))
     blocks: list[Block] = [_section("\n".join(summary))]
+    warnings = evidence_warnings(
+        a,
+        on=today,
+        renewing=view.renewing,
+        endorsement_max_age_months=rules.endorsement_max_age_months,
+    )
+    if warnings:
+        blocks.append(_section("\n".join(f":warning: {mrkdwn(w)}" for w in warnings)))
     if view.ballots:
         lines = [
             f"• {mention(b.user_id)} ({describe(b.constituency)}): {CHOICE_LABELS[b.choice]}"
@@ -274,17 +289,101 @@ def build_decision_announcement(
     return text, [_section(text)]
 
 
+def where_the_post_is(channel: str, permalink: str | None) -> str:
+    """A link to the application's post (its permalink), else to its channel."""
+    return link(permalink, "its post") if permalink else f"its post in {channel_link(channel)}"
+
+
 def build_vote_reminder(
-    *, council: str, channel: str, deadline: datetime, timezone: ZoneInfo
+    *,
+    council: str,
+    channel: str,
+    permalink: str | None,
+    application_id: int,
+    round: int,
+    deadline: datetime,
+    timezone: ZoneInfo,
+    lacking: Sequence[str] = (),
+    extended: bool = False,
 ) -> tuple[str, list[Block]]:
-    """The direct message to a member who has not voted yet."""
-    text = (
-        f"Reminder: the working group's review of *{mrkdwn(truncate(council, 200))}* closes on "
-        f"{moment(deadline, timezone)} and you have not voted yet. The application is in "
-        f"{channel_link(channel)}: vote with the buttons on its post, or declare a conflict "
-        "of interest if you are connected to the council."
+    """The direct message to a member who has not voted yet: a link to the post, and the vote
+    buttons themselves. After an extension, it says which constituencies quorum lacks."""
+    name = mrkdwn(truncate(council, 200))
+    closes = moment(deadline, timezone)
+    if extended:
+        text = f"Reminder: staff extended the working group's review of *{name}* until {closes}"
+        if lacking:
+            text += ", and quorum still needs a vote from " + ", ".join(
+                describe(c) for c in lacking
+            )
+        text += ". You have not voted yet."
+    else:
+        text = (
+            f"Reminder: the working group's review of *{name}* closes on {closes} and you have "
+            "not voted yet."
+        )
+    text += (
+        f" Read the application at {where_the_post_is(channel, permalink)}, then vote here or "
+        "there, or declare a conflict of interest if you are connected to the council."
     )
-    return text, [_section(text)]
+    value = button_value.encode(application_id, round)
+    elements = [
+        *vote_buttons(application_id, round),
+        ButtonElement(text="Declare conflict", action_id=ids.DECLARE_CONFLICT, value=value),
+    ]
+    return text, [_section(text), ActionsBlock(block_id=f"remind:{value}", elements=elements)]
+
+
+def build_ready_to_decide(
+    view: ApplicationView,
+    *,
+    rules: ReviewRules,
+    timezone: ZoneInfo,
+    permalink: str | None,
+) -> tuple[str, list[Block]]:
+    """The direct message to each member of staff when a round's voting closes at its deadline:
+    the tally, what quorum lacks, the recommendation, and the decision button."""
+    a = view.application
+    tally = view.tally
+    deadline = view.round.deadline_at if view.round is not None else None
+    when = f" on {moment(deadline, timezone)}" if deadline is not None else ""
+    counts = ", ".join(
+        f"{tally.count(choice)} {label.lower()}"
+        for choice, label in CHOICE_LABELS.items()
+        if tally.count(choice)
+    )
+    votes = f"{tally.total} vote{'s' if tally.total != 1 else ''}" + (
+        f": {counts}" if counts else ""
+    )
+    state = quorum(tally, rules)
+    recommended = recommendation(tally)
+    lines = [
+        f"Voting on *{mrkdwn(truncate(view.council.name, 200))}* (round {a.current_round}) "
+        f"closed at its deadline{when}: it is ready to decide.",
+        f"Votes: {votes}.",
+        "Quorum: met." if state.met else "Quorum: not met: " + "; ".join(state.missing) + ".",
+        "Recommendation: " + (CHOICE_LABELS[recommended] if recommended else "no majority") + ".",
+        f"Record the decision here or from {where_the_post_is(a.channel or '', permalink)}; or "
+        f"reopen voting with `{ids.EXTEND_USAGE}`.",
+    ]
+    text = "\n".join(lines)
+    value = button_value.encode(a.id, a.current_round)
+    button = ButtonElement(text="Record decision", action_id=ids.RECORD_DECISION, value=value)
+    return text, [_section(text), ActionsBlock(block_id=f"ready:{value}", elements=[button])]
+
+
+def extension_confirmation(
+    result: ExtensionResult, *, timezone: ZoneInfo, reminder_days: Sequence[int]
+) -> str:
+    """What staff are told after `/sanctuary extend`."""
+    verb = "reopened" if result.reopened else "extended"
+    days = " and ".join(str(d) for d in sorted(reminder_days, reverse=True))
+    return (
+        f"Voting on {mrkdwn(truncate(result.council, 200))} {verb} until "
+        f"{moment(result.deadline, timezone)} ({result.days} more "
+        f"day{'s' if result.days != 1 else ''}). Members who have not voted in the "
+        f"constituencies quorum still lacks are reminded {days} days before."
+    )
 
 
 def build_quorum_warning(

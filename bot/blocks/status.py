@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.application import OUTCOME_LABELS, STATUS_LABELS
 from bot.domain.config import ReviewRules
-from bot.domain.dates import day, moment
+from bot.domain.dates import day, local_date, moment
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS, quorum
 from bot.services.status import MAX_COUNCILS, CouncilStatus
@@ -17,8 +17,9 @@ from models.tables import ApplicationKind, ApplicationStatus
 
 
 def _council_text(
-    status: CouncilStatus, rules: ReviewRules, timezone: ZoneInfo, today: date
+    status: CouncilStatus, rules: ReviewRules, timezone: ZoneInfo, now: datetime
 ) -> str:
+    today = local_date(now, timezone)
     council = status.council
     lines = [f"*{mrkdwn(truncate(council.name, 200))}*"]
     a = status.application
@@ -45,7 +46,11 @@ def _council_text(
             if status.own_vote is not None:
                 lines.append(f"Your vote: {CHOICE_LABELS[status.own_vote]}")
             if status.deadline_at is not None:
-                lines.append(f"Deadline: {moment(status.deadline_at, timezone)}")
+                deadline = moment(status.deadline_at, timezone)
+                if now >= status.deadline_at:
+                    lines.append(f"Voting closed at the deadline ({deadline}): awaiting decision")
+                else:
+                    lines.append(f"Deadline: {deadline}")
             elif a.message_ts is None:
                 lines.append("Not yet posted to the working group (the bot keeps trying).")
         for decision in status.decisions:
@@ -84,7 +89,7 @@ def build_status(
     *,
     rules: ReviewRules,
     timezone: ZoneInfo,
-    today: date,
+    now: datetime,
     total: int | None = None,
 ) -> tuple[str, list[Block]]:
     """Each matching council's application and membership; or that nothing was found."""
@@ -116,7 +121,7 @@ def build_status(
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=truncate(_council_text(status, rules, timezone, today), 3000)
+                    text=truncate(_council_text(status, rules, timezone, now), 3000)
                 )
             )
         )

@@ -39,7 +39,9 @@ async def home_chapter(story: Story) -> None:
     await story.client.event({"type": "app_home_opened", "user": STAFF_ID, "tab": "home"})
     await story.slack.wait_until(lambda: publishes() > before)
     view = story.slack.home_view(STAFF_ID) or {}
-    rendered = render_blocks_as_text("", view.get("blocks"), users=story.slack.user_names())
+    rendered = render_blocks_as_text(
+        "", view.get("blocks"), users=story.slack.user_names(), channels=story.slack.channel_names()
+    )
     story.say("(Sam's Home tab)")
     for line in rendered.splitlines():
         story.say(f"| {line}")

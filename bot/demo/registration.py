@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.demo.story import STAFF_ID, Story
 from bot.domain import ids
+from bot.domain.dates import day
+from bot.domain.terms import years_later
 
 
 def _answers(today: date, council: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +72,12 @@ async def registration_chapter(story: Story) -> None:
     if "strategy_end" not in errors:
         raise RuntimeError("the two-year strategy was not refused")
 
-    answers["strategy_end"] = answers["strategy_start"] + timedelta(days=3 * 365 + 1)
-    story.say("Everything Sam typed is still there; Sam corrects the end date and submits again.")
+    # The council's strategy in fact runs five years: it outlasts the three-year membership.
+    answers["strategy_end"] = years_later(answers["strategy_start"], 5)
+    story.say(
+        "Everything Sam typed is still there; Sam corrects the end date (the strategy runs "
+        f"five years, to {day(answers['strategy_end'])}) and submits again."
+    )
     before = len(story.slack.messages())
     told_before = len(story.slack.ephemerals(STAFF_ID))
     await story.client.view_submission(STAFF_ID, view, story.client.fill_view_state(view, answers))

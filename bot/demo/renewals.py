@@ -1,4 +1,5 @@
-"""The demo's last chapter: three years less 90 days on, the renewal nag appears."""
+"""The demo's last chapters: three years less 90 days on, the renewal nag appears, and the
+council re-applies."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import col, or_, select
 
 from bot.demo.story import STAFF_ID, Story
+from bot.domain import ids
+from bot.domain.terms import years_later
 from models.tables import Council, Membership
 from scheduler.renewals import post_renewal_nags
 
@@ -67,3 +70,55 @@ async def renewals_chapter(story: Story) -> None:
     await story.slack.wait_until(lambda: len(story.slack.responses()) > responses)
     body = story.slack.responses()[-1].body
     story.show_private("Sam", str(body.get("text", "")), body.get("blocks"))
+    await _reapply(story)
+
+
+def _renewal_nag_ts(story: Story) -> str:
+    """The newest renewal nag in the channel (it carries the "Start renewal" button)."""
+    for message in reversed(story.slack.messages()):
+        for block in message.blocks or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == ids.OPEN_RENEWAL:
+                    return message.ts
+    raise RuntimeError("no renewal nag in the channel to start the renewal from")
+
+
+async def _reapply(story: Story) -> None:
+    """Sam starts the renewal from the nag: the form comes prefilled; Sam adds the council's
+    account of its term and what is new; the renewal post shows what changed."""
+    nag_ts = _renewal_nag_ts(story)
+    today = story.clock.now().date()
+    story.say(
+        "Sam presses *Start renewal application* on the nag. The form opens with the evidence "
+        "of the last approved application, and asks what the council did during its term and "
+        "how it responded to new guidance."
+    )
+    opened = len(story.slack.calls("views.open"))
+    await story.client.block_action(STAFF_ID, ids.OPEN_RENEWAL, message_ts=nag_ts)
+    await story.slack.wait_for("views.open", count=opened + 1)
+    view = story.slack.last_view(STAFF_ID)
+    if view is None:
+        raise RuntimeError("the renewal form did not open")
+    strategy_start = today - timedelta(days=30)
+    answers = {
+        "term_activity": "Resettled 120 people through the UK resettlement scheme; opened a "
+        "welcome hub in the central library; funded ESOL classes with the local group.",
+        "guidance_response": "Reviewed the strategy against the 2027 national guidance on "
+        "asylum accommodation, and added a section on dispersal.",
+        "endorsement_date": today - timedelta(days=14),
+        "strategy_url": "https://www.sheffield.gov.uk/sanctuary-strategy-2028",
+        "strategy_start": strategy_start,
+        "strategy_end": years_later(strategy_start, 5),
+    }
+    story.say(
+        "The local group endorsed the renewal two weeks ago and the council adopted a new "
+        "five-year strategy last month: Sam updates those, answers the two questions, and "
+        "submits."
+    )
+    before = len(story.slack.messages())
+    state = story.client.fill_view_state(view, answers)
+    await story.client.view_submission(STAFF_ID, view, state)
+    if story.slack.view_errors(view["id"]):
+        raise RuntimeError(f"the renewal was refused: {story.slack.view_errors(view['id'])}")
+    await story.slack.wait_until(lambda: len(story.slack.messages()) > before)
+    story.show_channel("The working-group channel: the renewal, with what changed since")

@@ -157,7 +157,7 @@ async def reminders_chapter(story: Story) -> None:
     dm = next(
         c for c in reversed(story.slack.calls("chat.postMessage")) if c.args["channel"] == AMIRA
     )
-    story.show_private(_name(AMIRA), str(dm.args["text"]), None)
+    story.show_private(_name(AMIRA), str(dm.args["text"]), dm.args.get("blocks"))
     again = await send_review_reminders(deps, client)
     story.say(f"The next scan sends {len(again.vote_reminders)} more.")
     story.clock.set(deadline - timedelta(days=2))
@@ -172,7 +172,18 @@ async def more_votes_chapter(story: Story) -> None:
     if not _ready(story):
         return
     story.chapter("Everyone else votes; a trustee declares a conflict")
-    for user in (AMIRA, YONAS, RUTH, HELEN):
+    reminders = story.slack.messages(story.slack.dm_channel_id(AMIRA))
+    if reminders:
+        story.say("Amira clicks Approve in her reminder, without opening the channel:")
+        before = len(story.slack.ephemerals(AMIRA))
+        await story.client.block_action(
+            AMIRA,
+            ids.VOTE_APPROVE,
+            channel_id=story.slack.dm_channel_id(AMIRA),
+            message_ts=reminders[-1].ts,
+        )
+        await _private_answer(story, AMIRA, before)
+    for user in (YONAS, RUTH, HELEN) if reminders else (AMIRA, YONAS, RUTH, HELEN):
         story.say(f"{_name(user)} clicks Approve.")
         await _click(story, user, ids.VOTE_APPROVE, show=False)
     story.say("Gareth changes his mind from Further work to Approve:")

@@ -52,7 +52,9 @@ class Story:
 
     def show_private(self, who: str, text: str, blocks: list[dict[str, object]] | None) -> None:
         """What only one person saw (an ephemeral answer)."""
-        rendered = render_blocks_as_text(text, blocks, users=self.slack.user_names())
+        rendered = render_blocks_as_text(
+            text, blocks, users=self.slack.user_names(), channels=self.slack.channel_names()
+        )
         self.out.write(f"   (only {who} sees)\n")
         for line in rendered.splitlines():
             self.out.write(f"   | {line}\n")

@@ -35,6 +35,9 @@ LIMITS: dict[str, int] = {
     **{f"officer{n}_name": 150 for n in range(1, OFFICER_SLOTS + 1)},
     **{f"officer{n}_role": 200 for n in range(1, OFFICER_SLOTS + 1)},
     **{f"officer{n}_email": 254 for n in range(1, OFFICER_SLOTS + 1)},
+    # A renewal's account of the term (DESIGN.md section 5).
+    "term_activity": 1500,
+    "guidance_response": 1500,
 }
 
 # The Application columns the form edits, with how people call them (audit, round message).
@@ -55,7 +58,11 @@ EVIDENCE_LABELS: dict[str, str] = {
     "councillor_name": "councillor",
     "councillor_email": "councillor email",
     "councillor_portfolio": "councillor portfolio",
+    "term_activity": "activity during the term",
+    "guidance_response": "response to new guidance",
 }
+# What a renewal adds: the council's account of the term that is ending.
+RENEWAL_FIELDS = ("term_activity", "guidance_response")
 
 _EMAIL = re.compile(r"^[^@\s<>|,;:\"()\[\]]+@[^@\s<>|,;:\"()\[\]]+\.[^@\s<>|,;:\"()\[\]]{2,}$")
 
@@ -99,6 +106,8 @@ class ApplicationForm:
     officer3_name: str = ""
     officer3_role: str = ""
     officer3_email: str = ""
+    term_activity: str = ""  # a renewal: what the council did during its term
+    guidance_response: str = ""  # a renewal: how it responded to new guidance
 
     @classmethod
     def of_application(
@@ -131,7 +140,7 @@ class ApplicationForm:
     def evidence(self) -> dict[str, Any]:
         """The Application column values this form sets."""
         values: dict[str, Any] = {name: getattr(self, name) for name in EVIDENCE_LABELS}
-        for name in ("joint_work_url", "endorsement_url"):
+        for name in ("joint_work_url", "endorsement_url", *RENEWAL_FIELDS):
             values[name] = values[name] or None
         return values
 
@@ -157,8 +166,13 @@ def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value))
 
 
-def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -> dict[str, str]:
-    """What is wrong with the form, as {field: message}; empty when it can be registered."""
+def validate(
+    form: ApplicationForm, today: date, *, with_council: bool = True, renewal: bool = False
+) -> dict[str, str]:
+    """What is wrong with the form, as {field: message}; empty when it can be registered.
+
+    A `renewal` also needs the council's account of its term.
+    """
     errors: dict[str, str] = {}
 
     def need(name: str, message: str) -> None:
@@ -248,7 +262,13 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
         and not {"strategy_start", "strategy_end"} & errors.keys()
     ):
         earliest_end = years_later(form.strategy_start, TERM_YEARS)
-        if form.strategy_end < earliest_end:
+        if form.strategy_end < today:
+            errors.setdefault(
+                "strategy_end",
+                f"The strategy ended on {day(form.strategy_end)}: give the council's current "
+                "strategy (one that has not ended yet).",
+            )
+        elif form.strategy_end < earliest_end:
             errors.setdefault(
                 "strategy_end",
                 f"The strategy must commit for at least three years: end on or after "
@@ -264,4 +284,8 @@ def validate(form: ApplicationForm, today: date, *, with_council: bool = True) -
             need(f"officer{n}_name", "Name the council officer.")
             need(f"officer{n}_role", "Give the officer's role.")
             email(f"officer{n}_email", "the officer's")
+    # A renewal: the term that is ending
+    if renewal:
+        need("term_activity", "A renewal says what the council did during its term.")
+        need("guidance_response", "A renewal says how the council responded to new guidance.")
     return errors

@@ -15,7 +15,8 @@ DEFAULT_DATABASE_FILE = "sanctuary.db"
 
 @dataclass(frozen=True)
 class ReviewRules:
-    """Quorum, deadline and reminder rules (DESIGN.md section 4), all configurable."""
+    """Quorum, deadline and reminder rules (DESIGN.md section 4), and how fresh evidence must be
+    (sections 2 and 5), all configurable."""
 
     quorum_min_votes: int = 4
     quorum_min_constituencies: int = 3
@@ -26,6 +27,11 @@ class ReviewRules:
     renewal_nag_days: tuple[int, ...] = (90, 30, 7, 0)
     expiring_window_days: int = 90
     contact_retention_months: int = 24
+    # Fresh evidence and re-application (DESIGN.md sections 2 and 5).
+    endorsement_max_age_months: int = 12
+    renewal_window_months: int = 12
+    # Until a round closes (its deadline or its decision), show how many have voted, not how.
+    blind_tally: bool = False
 
 
 @dataclass(frozen=True)

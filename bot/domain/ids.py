@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 COMMAND = "/sanctuary"
+# How `extend` is typed, escaped for mrkdwn (a bare `<council>` is read by Slack as a link).
+EXTEND_USAGE = f"{COMMAND} extend &lt;council&gt; &lt;days&gt; &lt;reason&gt;"
 
 # Buttons on the application post
 VOTE_APPROVE = "vote_approve"

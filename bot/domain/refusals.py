@@ -29,6 +29,9 @@ class Refusal(StrEnum):
     NO_QUORUM = auto()  # missing: what quorum still lacks
     UNKNOWN_KEYWORD = auto()  # keyword
     NOT_ON_ROSTER = auto()  # user
+    VOTING_CLOSED = auto()  # round: its deadline has passed
+    NOT_POSTED = auto()  # application: not in the channel yet, so no deadline to extend
+    BAD_DAYS = auto()  # limit: a number of days from 1 to limit
     PRIVATE = auto()  # task: for the working group and staff only
     CONNECTED = auto()  # application, connected_to: answer the prompt before voting
     NOT_CONNECTED = auto()  # nothing to confirm: not connected to the application
@@ -59,6 +62,7 @@ class Task(StrEnum):
     END_MEMBERSHIP = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
+    EXTEND = auto()
     SEE_ROSTER = auto()
     SEE_CONTACTS = auto()
     ANSWER_CONNECTION = auto()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.config import ReviewRules
 from bot.domain.constituencies import CONSTITUENCIES, describe
 from bot.domain.refusals import Refusal, Refused
-from models.tables import Application, ApplicationStatus, Decision, VoteChoice
+from models.tables import Application, ApplicationStatus, Decision, ReviewRound, VoteChoice
 
 CHOICE_LABELS: dict[VoteChoice, str] = {
     VoteChoice.APPROVE: "Approve",
@@ -83,6 +84,40 @@ def missing_constituencies(tally: Tally, rules: ReviewRules) -> tuple[str, ...]:
     required = [c for c in rules.quorum_required if c not in voted]
     others = [c for c in CONSTITUENCIES if c not in voted and c not in required]
     return tuple(required + others)
+
+
+def constituencies_lacking(tally: Tally, rules: ReviewRules) -> frozenset[str]:
+    """The constituencies quorum still needs a vote from: each required one without a vote,
+    and, while too few constituencies have voted, every one without a vote. Empty when quorum
+    lacks only a number of votes (or nothing)."""
+    voted = tally.constituencies_voted
+    lacking = {c for c in rules.quorum_required if c not in voted}
+    if len(voted) < rules.quorum_min_constituencies:
+        lacking |= {c for c in CONSTITUENCIES if c not in voted}
+    return frozenset(lacking)
+
+
+def voting_closed(review_round: ReviewRound | None, now: datetime) -> bool:
+    """Whether voting on the round has stopped: it was closed (decided, withdrawn, followed by
+    another round) or its deadline has come. A round not yet posted has no deadline yet."""
+    if review_round is None:
+        return False
+    if review_round.closed_at is not None:
+        return True
+    return review_round.deadline_at is not None and now >= review_round.deadline_at
+
+
+def choices_hidden(rules: ReviewRules, review_round: ReviewRound | None, now: datetime) -> bool:
+    """With the blind tally, how members voted (and so the recommendation) stays hidden until
+    the round closes: at its deadline or its decision, whichever comes first."""
+    return rules.blind_tally and not voting_closed(review_round, now)
+
+
+def require_voting_open(review_round: ReviewRound | None, now: datetime) -> None:
+    """Votes are taken until the round's deadline (staff may extend it)."""
+    if voting_closed(review_round, now):
+        assert review_round is not None
+        raise Refused(Refusal.VOTING_CLOSED, round=review_round.number)
 
 
 def recommendation(tally: Tally) -> VoteChoice | None:

@@ -46,6 +46,18 @@ def years_later(start: date, years: int) -> date:
         return start.replace(year=start.year + years, day=28)
 
 
+def months_later(start: date, months: int) -> date:
+    """The same day `months` later (or earlier, when negative), or the month's last day."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    for day in range(start.day, 27, -1):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(start.day, 28))
+
+
 def term_for_approval(decided_on: date, renewing: Membership | None) -> tuple[date, date]:
     """Start and end of the new term: a renewal approved before the old end continues it."""
     if renewing is not None and decided_on <= renewing.ends_on:

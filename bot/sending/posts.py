@@ -51,7 +51,10 @@ async def refresh_post(deps: Deps, client: AsyncWebClient, application_id: int) 
             if application.channel is None or application.message_ts is None:
                 return False
             text, blocks = build_application_message(
-                view, rules=deps.settings.rules, timezone=deps.settings.timezone
+                view,
+                rules=deps.settings.rules,
+                timezone=deps.settings.timezone,
+                now=deps.clock.now(),
             )
             rendered = (text, [b.to_dict() for b in blocks])
             if rendered == sent:
@@ -76,7 +79,8 @@ class PostResult:
     busy: bool = False  # someone else is posting it right now, or it no longer needs posting
 
 
-async def _permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    """The message's link (`chat.getPermalink`), or None if Slack would not give it now."""
     try:
         answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
     except SLACK_FAILURES:
@@ -163,7 +167,7 @@ async def try_post_application(
             shown = view.round.model_copy(update={"posted_at": now, "deadline_at": deadline})
             view = replace(view, round=shown)
         text, blocks = build_application_message(
-            view, rules=deps.settings.rules, timezone=deps.settings.timezone
+            view, rules=deps.settings.rules, timezone=deps.settings.timezone, now=now
         )
         return Message(channel=channel, text=text, blocks=blocks)
 
@@ -185,8 +189,8 @@ async def try_post_application(
             )
     await refresh_everyones_home(deps, client)
     await send_connection_prompts(deps, client, application_id)
-    permalink = await _permalink(client, delivery.sent.channel, delivery.sent.ts)
-    return PostResult(posted=True, permalink=permalink)
+    link = await permalink(client, delivery.sent.channel, delivery.sent.ts)
+    return PostResult(posted=True, permalink=link)
 
 
 async def try_post_round(

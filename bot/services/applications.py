@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.refusals import Refusal, Refused, Thing
@@ -12,15 +12,26 @@ from bot.domain.review import Tally
 from bot.services.rounds import current_round
 from models.tables import (
     Application,
+    ApplicationKind,
     Conflict,
     ContactOfficer,
     Council,
     Decision,
     Member,
+    Membership,
     ReviewRound,
     Vote,
     VoteChoice,
 )
+
+
+@dataclass(frozen=True)
+class EarlierTerm:
+    """The council's term before an application: the term it renews or, for a new application,
+    the council's last one; with the application that term was approved on (None: imported)."""
+
+    membership: Membership
+    approved: Application | None
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,15 @@ class ApplicationView:
     tally: Tally
     recused: tuple[tuple[str, str], ...]  # (Slack user id, reason)
     decisions: tuple[Decision, ...]  # all rounds, oldest first
+    earlier: EarlierTerm | None = None
     ballots: tuple[Ballot, ...] = ()  # filled for staff's decision form only (`named_ballots`)
+
+    @property
+    def renewing(self) -> Membership | None:
+        """The term this application renews, if it is a renewal."""
+        if self.application.kind != ApplicationKind.RENEWAL or self.earlier is None:
+            return None
+        return self.earlier.membership
 
     @property
     def decision(self) -> Decision | None:
@@ -124,7 +143,37 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
         tally=Tally.of(votes),
         recused=tuple((user, reason) for user, reason in recused),
         decisions=tuple(decisions),
+        earlier=await earlier_term(session, application),
     )
+
+
+async def earlier_term(session: AsyncSession, application: Application) -> EarlierTerm | None:
+    """The term `application` renews, or else the council's last term begun before it."""
+    if application.renewal_of_id is not None:
+        membership = await session.get(Membership, application.renewal_of_id)
+    else:
+        membership = (
+            await session.exec(
+                select(Membership)
+                .where(
+                    Membership.council_id == application.council_id,
+                    Membership.starts_on <= application.registered_at.date(),
+                    or_(
+                        col(Membership.application_id).is_(None),
+                        Membership.application_id != application.id,
+                    ),
+                )
+                .order_by(col(Membership.ends_on).desc(), col(Membership.id).desc())
+            )
+        ).first()
+    if membership is None:
+        return None
+    approved = (
+        await session.get(Application, membership.application_id)
+        if membership.application_id is not None
+        else None
+    )
+    return EarlierTerm(membership, approved)
 
 
 async def named_ballots(session: AsyncSession, application: Application) -> tuple[Ballot, ...]:

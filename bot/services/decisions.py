@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.config import ReviewRules
 from bot.domain.dates import local_date
+from bot.domain.evidence import evidence_warnings
 from bot.domain.refusals import Refusal, Refused, Task, require_staff
 from bot.domain.review import QuorumState, quorum, require_undecided_round
 from bot.services import audit
@@ -155,6 +156,14 @@ async def record_decision(
         rationale=rationale,
         without_quorum_reason=reason,
         votes=view.tally.total,
+        # What the decision form warned about (checked again as of the decision's day).
+        warnings=evidence_warnings(
+            application,
+            on=local_date(now, timezone),
+            renewing=view.renewing,
+            endorsement_max_age_months=rules.endorsement_max_age_months,
+        )
+        or None,
     )
     membership = None
     if outcome == Outcome.APPROVED:

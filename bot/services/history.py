@@ -12,8 +12,10 @@ from typing import Any
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.config import ReviewRules
+from bot.domain.review import choices_hidden
 from bot.services.visibility import Role, Viewer
-from models.tables import Application, AuditEntry
+from models.tables import Application, AuditEntry, ReviewRound
 
 # Stand-ins for a hidden actor (Slack user ids start with U or W, so they cannot clash).
 SOME_MEMBER = "member"
@@ -113,3 +115,20 @@ async def council_history(session: AsyncSession, council_id: int, who: Viewer) -
         for e in entries
     )
     return [item for item in items if item is not None]
+
+
+async def rounds_voting_blind(
+    session: AsyncSession, council_id: int, rules: ReviewRules, now: datetime
+) -> frozenset[tuple[int, int]]:
+    """(application id, round) of the council's rounds whose votes the blind tally still hides:
+    the history then says who voted, not how."""
+    if not rules.blind_tally:
+        return frozenset()
+    rounds = (
+        await session.exec(
+            select(ReviewRound)
+            .join(Application, col(Application.id) == col(ReviewRound.application_id))
+            .where(Application.council_id == council_id)
+        )
+    ).all()
+    return frozenset((r.application_id, r.number) for r in rounds if choices_hidden(rules, r, now))

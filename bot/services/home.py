@@ -134,7 +134,7 @@ async def gather_home(
         for app_id, item in open_items.items():
             if app_id in conflicts:
                 recused.append(item)
-            elif app_id in posted and (app_id, item.round) not in voted:
+            elif app_id in posted and (app_id, item.round) not in voted and _voting(item, now):
                 awaiting.append(item)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     awaiting.sort(key=lambda i: (i.deadline_at or far, i.council))
@@ -151,6 +151,11 @@ async def gather_home(
         recused_from=tuple(recused),
         staff=pipeline,
     )
+
+
+def _voting(item: OpenItem, now: datetime) -> bool:
+    """Still open for votes: its deadline has not come (then it awaits staff's decision)."""
+    return item.deadline_at is None or now < item.deadline_at
 
 
 async def _staff_pipeline(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import councils
 from bot.domain.application_form import EVIDENCE_LABELS, ApplicationForm, validate
+from bot.domain.config import ReviewRules
 from bot.domain.councils import LOCAL_PREFIX
 from bot.domain.dates import local_date
+from bot.domain.evidence import is_renewal
 from bot.domain.refusals import Refusal, Refused, Task, Thing, require_staff
 from bot.domain.review import require_open
 from bot.services import audit
@@ -42,15 +44,30 @@ from models.tables import (
 )
 
 OPEN_STATUSES = [status for status in ApplicationStatus if status.is_open]
+DEFAULT_RULES = ReviewRules()
 
 
 def _require_valid(
-    form: ApplicationForm, now: datetime, timezone: ZoneInfo, *, with_council: bool = True
+    form: ApplicationForm,
+    now: datetime,
+    timezone: ZoneInfo,
+    *,
+    with_council: bool = True,
+    renewal: bool = False,
 ) -> None:
     """The form's own rules (bot/domain/application_form.py), on the local date of `now`."""
-    problems = validate(form, local_date(now, timezone), with_council=with_council)
+    problems = validate(form, local_date(now, timezone), with_council=with_council, renewal=renewal)
     if problems:
         raise Refused(Refusal.INVALID, problems=problems)
+
+
+def _code_of(form: ApplicationForm) -> str | None:
+    """The code of the council the form names (its GSS code, or `local:` and its name)."""
+    if form.council_code:
+        return form.council_code
+    if councils.core(form.council_other):
+        return councils.local_code(form.council_other)
+    return None
 
 
 async def _council_for(session: AsyncSession, form: ApplicationForm, now: datetime) -> Council:
@@ -66,7 +83,7 @@ async def _council_for(session: AsyncSession, form: ApplicationForm, now: dateti
             "region": authority.region or None,
         }
     else:
-        values = {"code": councils.local_code(form.council_other), "name": form.council_other}
+        values = {"code": _code_of(form), "name": form.council_other}
     # Insert-if-absent: two registrations of a new council at once must not collide.
     await session.exec(
         insert_for(session, Council).values(**values, created_at=now).on_conflict_do_nothing()
@@ -100,14 +117,25 @@ async def _require_none_open(session: AsyncSession, council: Council, field: str
         )
 
 
-async def _latest_membership(session: AsyncSession, council_id: int) -> Membership | None:
-    return (
+async def _term_renewed(
+    session: AsyncSession, form: ApplicationForm, today: date, window_months: int
+) -> Membership | None:
+    """The council's last term, if an application today renews it (DESIGN.md section 5): it
+    is running, or ended less than `window_months` before."""
+    code = _code_of(form)
+    if code is None:
+        return None  # no council: validation says so
+    latest = (
         await session.exec(
             select(Membership)
-            .where(Membership.council_id == council_id)
+            .join(Council, col(Council.id) == col(Membership.council_id))
+            .where(Council.code == code)
             .order_by(col(Membership.ends_on).desc(), col(Membership.id).desc())
         )
     ).first()
+    if latest is None or not is_renewal(latest.ends_on, today, window_months):
+        return None
+    return latest
 
 
 def _officer_rows(application_id: int, form: ApplicationForm) -> list[ContactOfficer]:
@@ -131,20 +159,23 @@ async def register_application(
     staff: Collection[str],
     now: datetime,
     timezone: ZoneInfo,
+    rules: ReviewRules = DEFAULT_RULES,
 ) -> Application:
     """Store a new application with its round 1 (not yet posted) and audit it.
 
-    Refused to anyone but staff, for a form that breaks a rule, and while the council has an
-    open application.
+    A renewal if the council's last term runs or ended less than `rules.renewal_window_months`
+    before; a renewal also needs the council's account of its term. Refused to anyone but
+    staff, for a form that breaks a rule, and while the council has an open application.
     """
     require_staff(actor, staff, Task.REGISTER)
-    _require_valid(form, now, timezone)
+    today = local_date(now, timezone)
+    renewing = await _term_renewed(session, form, today, rules.renewal_window_months)
+    _require_valid(form, now, timezone, renewal=renewing is not None)
     council = await _council_for(session, form, now)
     assert council.id is not None
     await _require_none_open(
         session, council, "council_code" if form.council_code else "council_other"
     )
-    renewing = await _latest_membership(session, council.id)
     application = Application(
         council_id=council.id,
         kind=ApplicationKind.RENEWAL if renewing is not None else ApplicationKind.NEW,
@@ -215,8 +246,9 @@ async def update_evidence(
 ) -> EvidenceUpdate:
     """Save edited evidence; when further work was requested, open the next review round."""
     require_staff(actor, staff, Task.EDIT)
-    _require_valid(form, now, timezone, with_council=False)
     application, council = await _locked_open(session, application_id)
+    renewal = application.kind == ApplicationKind.RENEWAL
+    _require_valid(form, now, timezone, with_council=False, renewal=renewal)
     officers = await contact_officers(session, application_id)
     changed = form.changes_from(ApplicationForm.of_application(application, officers))
     if not changed and application.status == ApplicationStatus.FURTHER_WORK:
@@ -273,9 +305,10 @@ async def renewal_form(
 ) -> ApplicationForm:
     """The registration form for renewing a membership, prefilled with the term's evidence.
 
-    Staff then change only what changed. An imported membership has no application behind it,
-    so only the council (and the strategy link) can be filled in. Refused to anyone but staff,
-    and while the council has an application under way.
+    Staff then change only what changed, and give the council's account of the term (never
+    prefilled: it is about the term now ending). An imported membership has no application
+    behind it, so only the council (and the strategy link) can be filled in. Refused to anyone
+    but staff, and while the council has an application under way.
     """
     require_staff(actor, staff, Task.RENEW)
     membership = await session.get(Membership, membership_id)
@@ -292,6 +325,7 @@ async def renewal_form(
     if application is not None:
         officers = await contact_officers(session, application.id)
         form = ApplicationForm.of_application(application, officers)
+        form = replace(form, term_activity="", guidance_response="")
     else:
         form = ApplicationForm(strategy_url=membership.strategy_url or "")
     if council.code.startswith(LOCAL_PREFIX):

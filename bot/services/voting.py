@@ -16,7 +16,7 @@ from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.refusals import Refusal, Refused, Task
-from bot.domain.review import require_open, require_undecided_round
+from bot.domain.review import require_open, require_undecided_round, require_voting_open
 from bot.services import audit
 from bot.services.applications import ApplicationView, load_view, locked_application
 from bot.services.connections import (
@@ -28,7 +28,7 @@ from bot.services.connections import (
 )
 from bot.services.councils import council_then_reason
 from bot.services.roster import active_member
-from bot.services.rounds import current_decision
+from bot.services.rounds import current_decision, current_round
 from models.dialect import insert_for
 from models.tables import (
     Application,
@@ -98,6 +98,7 @@ async def record_vote(
         # One member's clicks one at a time, so that the history says truly what each changed.
         await session.exec(select(func.pg_advisory_xact_lock(application_id, member.id)))
     require_undecided_round(application, await current_decision(session, application), round)
+    require_voting_open(await current_round(session, application), now)
     if await is_recused(session, application_id, voter):
         raise Refused(Refusal.RECUSED)
     await require_answered(session, application, voter)

@@ -570,6 +570,10 @@ class SlackStandIn:
         """User id -> display name, for rendering mentions."""
         return {uid: u.name for uid, u in self._users.items()}
 
+    def channel_names(self) -> dict[str, str]:
+        """Channel id -> name, for rendering channel links (`<#C…>`) as Slack shows them."""
+        return {cid: c.name for cid, c in self._channels.items() if c.im_user is None}
+
     def add_channel(
         self,
         channel_id: str,

@@ -24,6 +24,7 @@ from bot.services.registration import editable, renewal_form
 from handlers.attempt import attempt
 from handlers.permissions import staff_only
 from handlers.person import Person
+from models.tables import ApplicationKind
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ async def _edit_form(session: AsyncSession, press: Press) -> View:
         callback_id=ids.EDIT_VIEW,
         private_metadata=button_value.encode_id(view.application.id),
         council_name=view.council.name,
+        renewal=view.application.kind == ApplicationKind.RENEWAL,
     )
 
 
@@ -61,7 +63,7 @@ async def _renewal_form(session: AsyncSession, press: Press) -> View:
     membership_id = button_value.read_id(press.value, Thing.MEMBERSHIP)
     form = await renewal_form(session, membership_id, actor=press.person.user_id, staff=press.staff)
     # The form carries the channel of the nag, so that the outcome is told there.
-    return build_application_modal(form, private_metadata=press.person.channel or "")
+    return build_application_modal(form, private_metadata=press.person.channel or "", renewal=True)
 
 
 # Each button: the task it is for (staff only), and the form it opens (Refused if it may not).

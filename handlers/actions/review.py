@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.blocks import button_value
 from bot.blocks.review import build_conflict_modal, build_decision_modal, vote_confirmation
 from bot.domain import ids
+from bot.domain.dates import local_date
 from bot.domain.refusals import Task
 from bot.sending.context import Deps
 from bot.sending.db_errors import tells_when_database_is_down
@@ -96,7 +97,10 @@ async def on_record_decision(
 
     view = await attempt(deps, form, person.refuse, write=False)
     if view is not None:
-        modal = build_decision_modal(view, rules=deps.settings.rules, recused=view.recused)
+        today = local_date(deps.clock.now(), deps.settings.timezone)
+        modal = build_decision_modal(
+            view, rules=deps.settings.rules, recused=view.recused, today=today
+        )
         await person.open_form(body["trigger_id"], modal)
 
 

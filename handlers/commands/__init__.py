@@ -11,6 +11,7 @@ from handlers.commands import (  # noqa: F401  (they register their sub-commands
     connections,
     corrections,
     decide,
+    extend,
     group,
     help,
     history,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.blocks.registration import build_application_modal
 from bot.blocks.status import build_status
-from bot.domain.dates import local_date
 from bot.domain.refusals import Task
 from bot.services.councils import find_councils
 from bot.services.status import MAX_COUNCILS, council_status
@@ -34,6 +33,6 @@ async def show_status(call: CommandCall) -> None:
         total=len(found),
         rules=settings.rules,
         timezone=settings.timezone,
-        today=local_date(call.deps.clock.now(), settings.timezone),
+        now=call.deps.clock.now(),
     )
     await call.reply(text, blocks)

@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.blocks.review import build_decision_modal
 from bot.domain import ids
+from bot.domain.dates import local_date
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Refused, Task
 from bot.services.applications import ApplicationView
@@ -28,10 +29,13 @@ async def decide(call: CommandCall) -> None:
         await call.refuse(refused)
         return
     if view is None:
-        await call.reply(_not_one(words, matches))
+        await call.reply(not_exactly_one(words, matches))
         return
-    rules = call.deps.settings.rules
-    await call.open_form(build_decision_modal(view, rules=rules, recused=view.recused))
+    rules, today = (
+        call.deps.settings.rules,
+        local_date(call.deps.clock.now(), call.deps.settings.timezone),
+    )
+    await call.open_form(build_decision_modal(view, rules=rules, recused=view.recused, today=today))
 
 
 async def _form(
@@ -46,7 +50,7 @@ async def _form(
     return await decision_form(session, application.id, None, actor=call.user_id, staff=staff)
 
 
-def _not_one(words: str, matches: list[tuple[Application, Council]]) -> str:
+def not_exactly_one(words: str, matches: list[tuple[Application, Council]]) -> str:
     shown = mrkdwn(truncate(words, 80))
     if not matches:
         return f"No application under review matches `{shown}`."

@@ -44,6 +44,7 @@ async def submit_application(
             staff=deps.settings.staff,
             now=deps.clock.now(),
             timezone=deps.settings.timezone,
+            rules=deps.settings.rules,
         ),
     )
     if application is None:

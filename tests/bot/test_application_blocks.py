@@ -17,6 +17,7 @@ from tests import factories
 from tests.conftest import START
 
 LONDON = ZoneInfo("Europe/London")
+NOW = START
 
 
 def _validated(blocks: list[Block]) -> list[dict[str, object]]:
@@ -42,7 +43,7 @@ async def test_post_shows_the_five_criteria_tally_and_buttons(sessions: SessionF
         )
     async with sessions() as session:
         view = await load_view(session, application.id)  # type: ignore[arg-type]
-    text, blocks = build_application_message(view, rules=ReviewRules(), timezone=LONDON)
+    text, blocks = build_application_message(view, rules=ReviewRules(), timezone=LONDON, now=NOW)
     rendered = json.dumps(_validated(blocks))
     assert "Sheffield City Council" in text
     for heading in ("1. Council motion", "2. Charter", "3. Local group", "4. Strategy"):
@@ -74,7 +75,7 @@ async def test_hostile_text_is_escaped_and_long_text_fits(sessions: SessionFacto
         )
     async with sessions() as session:
         view = await load_view(session, application.id)  # type: ignore[arg-type]
-    _, blocks = build_application_message(view, rules=ReviewRules(), timezone=LONDON)
+    _, blocks = build_application_message(view, rules=ReviewRules(), timezone=LONDON, now=NOW)
     rendered = json.dumps(_validated(blocks))
     assert "<!channel>" not in rendered
     assert "&lt;!channel&gt; &amp; friends" in rendered

@@ -46,6 +46,8 @@ async def test_an_imported_member_applying_again_is_a_renewal(
         **{k: v or "" for k, v in evidence.items() if k in ApplicationForm.__dataclass_fields__},
     )
     form = replace(form, officer1_name="Sam", officer1_role="Officer", officer1_email="s@x.gov.uk")
+    # A renewal gives the council's account of its term.
+    form = replace(form, term_activity="Welcome events", guidance_response="Updated the plan")
     async with transaction(sessions) as session:
         application = await register_application(
             session, form, actor=STAFF, staff={STAFF}, now=START, timezone=ZoneInfo("Europe/London")

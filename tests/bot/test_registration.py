@@ -127,6 +127,21 @@ def test_strategy_must_run_at_least_three_years() -> None:
     assert validate(leap, TODAY) == {}
 
 
+def test_a_strategy_that_has_ended_is_refused_on_its_end_field() -> None:
+    ended = valid(strategy_start=date(2015, 4, 1), strategy_end=date(2018, 4, 1))
+    errors = validate(ended, TODAY)
+    assert set(errors) == {"strategy_end"}
+    assert errors["strategy_end"].startswith("The strategy ended on 1 April 2018")
+    assert validate(valid(strategy_start=date(2023, 3, 2), strategy_end=TODAY), TODAY) == {}
+
+
+def test_a_renewal_also_needs_the_councils_account_of_its_term() -> None:
+    assert set(validate(valid(), TODAY, renewal=True)) == {"term_activity", "guidance_response"}
+    told = valid(term_activity="Welcome events", guidance_response="Updated the strategy")
+    assert validate(told, TODAY, renewal=True) == {}
+    assert validate(valid(), TODAY) == {}  # a new application is not asked
+
+
 def test_urls_and_emails_must_be_well_formed() -> None:
     errors = validate(
         valid(
@@ -192,8 +207,15 @@ async def test_register_stores_round_one_and_detects_renewal(
             )
         )
     async with transaction(sessions) as session:
+        with pytest.raises(Refused) as refused:  # a renewal gives the council's account of it
+            await register_application(
+                session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+            )
+        assert set(refused.value.detail["problems"]) == {"term_activity", "guidance_response"}
+    renewal = valid(term_activity="Welcome events", guidance_response="Updated the plan")
+    async with transaction(sessions) as session:
         second = await register_application(
-            session, valid(), actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
+            session, renewal, actor="U0STAFF001", staff=STAFF_LIST, now=now, timezone=TZ
         )
         membership = (await session.exec(select(Membership))).one()
         assert second.kind == "renewal" and second.renewal_of_id == membership.id
@@ -289,7 +311,9 @@ async def test_longest_hostile_evidence_still_fits_block_kit(
         assert application.id is not None
         view = await load_view(session, application.id)
     settings = Settings()
-    _, blocks = build_application_message(view, rules=settings.rules, timezone=settings.timezone)
+    _, blocks = build_application_message(
+        view, rules=settings.rules, timezone=settings.timezone, now=clock.now()
+    )
     as_dicts = [b.to_dict() for b in blocks]
     assert validate_blocks(as_dicts, limit=50) == []
     assert "<!channel>" not in str(as_dicts)

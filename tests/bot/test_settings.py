@@ -26,6 +26,9 @@ def test_defaults_follow_the_design() -> None:
     assert rules.review_days == 14
     assert rules.vote_reminder_days == (3, 1)
     assert rules.renewal_nag_days == (90, 30, 7, 0)
+    assert rules.endorsement_max_age_months == 12
+    assert rules.renewal_window_months == 12
+    assert not rules.blind_tally
     assert not settings.socket_mode
 
 
@@ -66,8 +69,11 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("SANCTUARY_QUORUM_REQUIRED", "lived,mayors"),
         ("SANCTUARY_RENEWAL_NAG_DAYS", "90,thirty"),
         ("SANCTUARY_RENEWAL_NAG_DAYS", "90,-1"),
+        ("SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", "0"),
+        ("SANCTUARY_RENEWAL_WINDOW_MONTHS", "a year"),
         ("DATABASE_URL", "mysql://x/y"),
         ("SLACK_API_URL", "slack.com/api"),
+        ("SANCTUARY_BLIND_TALLY", "sometimes"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str) -> None:
@@ -84,8 +90,14 @@ def test_tuning_settings_are_read() -> None:
             "SANCTUARY_QUORUM_REQUIRED": "lived,trustee",
             "SANCTUARY_RENEWAL_NAG_DAYS": "7,60,0",
             "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS": "6",
+            "SANCTUARY_RENEWAL_WINDOW_MONTHS": "24",
+            "SANCTUARY_BLIND_TALLY": "true",
         }
     )
+    assert settings.rules.blind_tally
+    assert settings.rules.endorsement_max_age_months == 6
+    assert settings.rules.renewal_window_months == 24
     assert settings.rules.quorum_min_votes == 5
     assert settings.rules.quorum_required == ("lived", "trustee")
     assert settings.rules.renewal_nag_days == (60, 7, 0)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from bot.demo.renewals import renewals_chapter
-from bot.demo.story import Story
+from bot.demo.story import STAFF_ID, Story
 from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn
 from tests.conftest import START
 from tests.membership_factory import seed
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The demo's cast: Sam is staff."""
+    return replace(settings, staff=settings.staff | {STAFF_ID})
 
 
 def _story(
@@ -44,7 +52,16 @@ async def test_the_chapter_moves_to_the_90_day_nag_and_shows_it(
     assert "[Start renewal application]" in out
     assert "(only Sam sees)" in out
     assert "Memberships ending in the next 90 days" in out
-    assert len(standin.messages()) == 1
+    # Sam re-applies from the nag: the renewal post shows what changed since the last approval.
+    nag, renewal = standin.messages()
+    assert "Start renewal application" in str(nag.blocks)
+    assert renewal.text.startswith("Renewal: Sheffield City Council")
+    shown = out.replace("*", "")
+    assert "Renewal: Sheffield City Council" in shown
+    assert "Previous term: 2 March 2026 to 2 March 2029" in shown
+    assert "Changed since the last approved application" in shown
+    assert "• endorsement date: 31 January 2026 → 18 November 2028" in shown
+    assert ":warning:" not in shown
 
 
 async def test_without_a_membership_the_chapter_fails_loudly(

@@ -75,7 +75,7 @@ async def post_application(
         application_id = application.id
         view = await load_view(session, application_id)
     text, blocks = build_application_message(
-        view, rules=deps.settings.rules, timezone=deps.settings.timezone
+        view, rules=deps.settings.rules, timezone=deps.settings.timezone, now=deps.clock.now()
     )
     client = AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url)
     posted = await client.chat_postMessage(channel=CHANNEL_ID, text=text, blocks=blocks)

@@ -175,6 +175,7 @@ TABLE: list[Case] = [
         "end sheffield the council rescinded its motion",
         staff_only(Refused("has no current membership")),
     ),
+    Case("command", "extend sheffield 3 Two members were away", staff_only("extended until")),
     Case("button", ids.VOTE_APPROVE, VOTE),
     Case("button", ids.VOTE_FURTHER_WORK, VOTE),
     Case("button", ids.VOTE_DECLINE, VOTE),

@@ -27,7 +27,7 @@ from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from models.db import SessionFactory
 from models.migrate import alembic_config, upgrade
 from models.tables import Application, Council
-from tests.conftest import OUTSIDER, SIGNING_SECRET
+from tests.conftest import OUTSIDER, SIGNING_SECRET, STAFF
 from tests.e2e.test_registration import answers, open_modal, pick, posts, submit
 
 ROOT = Path(__file__).parents[2]
@@ -46,10 +46,10 @@ async def _import(tmp_path: Path, rows: str) -> int:
 
 
 async def _register_by_name(
-    slack: SignedSlackClient, standin: SlackStandIn, name: str
+    slack: SignedSlackClient, standin: SlackStandIn, name: str, **more: str
 ) -> dict[str, str] | None:
     view = await open_modal(slack, standin)
-    return await submit(slack, view, answers(council_other=name))
+    return await submit(slack, view, answers(council_other=name, **more))
 
 
 async def _councils(sessions: SessionFactory) -> dict[str, str]:
@@ -73,7 +73,8 @@ async def test_a_town_council_is_not_the_parish_council_of_the_same_place(
     assert "Renewal" not in town and "Ashley Parish" not in town
 
     # The parish council's own renewal is still its own, and both may be open at once.
-    assert await _register_by_name(slack, standin, "ashley parish council") is None
+    account = {"term_activity": "Welcome events", "guidance_response": "Updated the plan"}
+    assert await _register_by_name(slack, standin, "ashley parish council", **account) is None
     await standin.wait_until(lambda: len(standin.messages()) == 2)
     assert "Renewal: Ashley Parish Council" in posts(standin)[1]
     assert await _councils(sessions) == {
@@ -228,10 +229,15 @@ async def test_the_upgrade_recodes_councils_and_lists_those_staff_must_check(
     try:
         assert runtime.url is not None
         async with SignedSlackClient(runtime.url, SIGNING_SECRET, standin) as slack:
+            await slack.slash_command(STAFF, "history ashley parish council")
+            await standin.wait_until(lambda: len(standin.responses()) == 1)
+            # Outsiders see only a council's public steps (DESIGN.md, "Who sees what").
             await slack.slash_command(OUTSIDER, "history ashley parish council")
-            await standin.wait_until(lambda: bool(standin.responses()))
+            await standin.wait_until(lambda: len(standin.responses()) == 2)
     finally:
         await runtime.stop()
-    body = standin.responses()[-1].body
-    shown = render_blocks_as_text(body["text"], body.get("blocks"))
+    staff_body, outsider_body = (r.body for r in standin.responses())
+    shown = render_blocks_as_text(staff_body["text"], staff_body.get("blocks"))
     assert "Needs a check by staff: 2 applications and imported terms" in shown
+    outsider_sees = render_blocks_as_text(outsider_body["text"], outsider_body.get("blocks"))
+    assert "Needs a check by staff" not in outsider_sees

@@ -196,7 +196,10 @@ async def _posts_match_the_database(scene: Scene) -> bool | None:
         async with scene.deps.sessions() as session:
             view = await load_view(session, application_id)
         text, blocks = build_application_message(
-            view, rules=scene.deps.settings.rules, timezone=scene.deps.settings.timezone
+            view,
+            rules=scene.deps.settings.rules,
+            timezone=scene.deps.settings.timezone,
+            now=scene.deps.clock.now(),
         )
         fresh = render_blocks_as_text(text, [b.to_dict() for b in blocks])
         message = scene.standin.find_message(CHANNEL_ID, ts)

@@ -89,7 +89,10 @@ async def wait_heard(standin: SlackStandIn, user: str, before: int) -> str:
 
 def fresh_render(bot: Runtime, view: Any) -> tuple[str, list[dict[str, Any]]]:
     text, blocks = build_application_message(
-        view, rules=bot.deps.settings.rules, timezone=bot.deps.settings.timezone
+        view,
+        rules=bot.deps.settings.rules,
+        timezone=bot.deps.settings.timezone,
+        now=bot.deps.clock.now(),
     )
     return text, [b.to_dict() for b in blocks]
 

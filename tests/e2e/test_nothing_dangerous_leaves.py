@@ -155,7 +155,8 @@ async def test_the_register_links_only_plain_public_web_addresses(
     assert page.count("<a href=") == 2  # the good strategy, and the JSON version of the page
     assert 'href="https://www.frome-tc.gov.uk/sanctuary"' in page
     assert page.count("Not published") == len(NOT_PUBLIC)
-    assert [m["strategy_url"] for m in data["members"]] == [""] * len(NOT_PUBLIC) + [
+    # A link that is not published is JSON null, as a missing one is.
+    assert [m["strategy_url"] for m in data["members"]] == [None] * len(NOT_PUBLIC) + [
         "https://www.frome-tc.gov.uk/sanctuary"
     ]
     await slack.slash_command(OUTSIDER, "list")

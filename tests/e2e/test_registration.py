@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.domain.clock import FixedClock
+from bot.domain.terms import years_later
 from bot.runtime import Runtime
 from bot.services import ledger
 from bot.services.posting import POST_APPLICATION
@@ -41,8 +42,9 @@ def answers(today: date = TODAY, **overrides: Any) -> dict[str, Any]:
         "endorsement_date": today - timedelta(days=30),
         "strategy_url": "https://www.example.gov.uk/sanctuary-strategy",
         "strategy_kind": "standalone",
+        # A five-year strategy that began two months ago: current, and outlasting the term.
         "strategy_start": today - timedelta(days=60),
-        "strategy_end": today - timedelta(days=60) + timedelta(days=3 * 366),
+        "strategy_end": years_later(today - timedelta(days=60), 5),
         "councillor_name": "Cllr Jane Doe",
         "councillor_email": "jane.doe@example.gov.uk",
         "councillor_portfolio": "Communities",

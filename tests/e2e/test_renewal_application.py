@@ -46,17 +46,25 @@ async def test_staff_renew_from_the_nag_with_the_evidence_prefilled(
     assert strategy["initial_value"] == "https://www.example.gov.uk/sanctuary-strategy"
     assert _input(view, "councillor_name")["initial_value"] == "Cllr Jane Doe"
 
-    # Nothing changed since the last term: staff submit the form as it is.
-    await slack.view_submission(STAFF, view, fill_view_state(view, {}))
+    # The evidence stands; a renewal also says what the council did during its term and how
+    # it responded to new guidance.
+    renewal = {
+        "term_activity": "Resettled 40 families; a welcome hub in the central library.",
+        "guidance_response": "Adopted the 2025 dispersal guidance within six months.",
+    }
+    await slack.view_submission(STAFF, view, fill_view_state(view, renewal))
     await standin.wait_until(
         lambda: any("Renewal: Sheffield City Council" in m.text for m in standin.messages())
     )
     async with bot.deps.sessions() as session:
-        renewal = (
+        application = (
             await session.exec(select(Application).where(Application.kind == "renewal"))
         ).one()
-    assert renewal.kind == ApplicationKind.RENEWAL
-    assert str(renewal.renewal_of_id) == membership_id
+    assert application.kind == ApplicationKind.RENEWAL
+    assert str(application.renewal_of_id) == membership_id
+    assert (
+        application.term_activity == "Resettled 40 families; a welcome hub in the central library."
+    )
 
     # A second click does not start a second application.
     await slack.block_action(STAFF, ids.OPEN_RENEWAL, message_ts=nag_ts)

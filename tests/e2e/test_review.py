@@ -268,7 +268,9 @@ async def test_fifty_concurrent_clicks_from_25_members_give_the_exact_tally(
     assert len(votes) == 25
     assert {v.member_id: v.choice for v in votes} == last_change
     assert view.tally.total == 25
-    assert tally_text(view, bot.deps.settings.rules).replace("*", "") in post_text(standin, ts)
+    assert tally_text(view, bot.deps.settings.rules, bot.deps.clock.now()).replace(
+        "*", ""
+    ) in post_text(standin, ts)
     assert standin.warnings == []
 
 

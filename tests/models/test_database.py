@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import select
 
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
@@ -68,21 +68,51 @@ async def test_concurrent_read_then_write_transactions_do_not_fail(
         assert len((await session.exec(select(Member))).all()) == 16
 
 
+async def _old_council_and_application(
+    conn: AsyncConnection, number: int, code: str, *, posted: bool
+) -> None:
+    """Council and application `number` with only the columns every revision had."""
+    await conn.execute(
+        text(
+            "INSERT INTO council (id, code, name, created_at) "
+            "VALUES (:n, :code, 'A council', '2026-03-02 10:00:00')"
+        ),
+        {"n": number, "code": code},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO application (id, council_id, kind, status, current_round, "
+            "registered_by, registered_at, updated_at, channel, message_ts, motion_date, "
+            "motion_url, charter_date, group_names, joint_work, endorsed_by, endorsement_date, "
+            "strategy_url, strategy_kind, strategy_start, strategy_end) VALUES (:n, :n, 'new', "
+            "'under_review', 1, 'U0STAFF001', '2026-03-02 10:00:00', '2026-03-02 10:00:00', "
+            ":channel, :ts, '2025-08-14', 'https://democracy.example.gov.uk/motion/42', "
+            "'2025-10-03', 'City of Sanctuary Sheffield', 'Joint events', 'The steering group', "
+            "'2026-01-31', 'https://www.example.gov.uk/strategy', 'standalone', '2026-01-01', "
+            "'2031-01-01')"
+        ),
+        {
+            "n": number,
+            "channel": "C0WORKGRP1" if posted else None,
+            "ts": f"1700000000.00010{number}" if posted else None,
+        },
+    )
+
+
 async def test_upgrade_gives_earlier_votes_their_members_constituency(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     await upgrade(engine, "0001")
     sessions = make_session_factory(engine)
-    async with transaction(sessions) as session:
-        application = await factories.application(session, at=START)
-        member = await factories.member(session, "U0LIVED001", "lived", at=START)
-    async with engine.begin() as conn:  # as the 0001 schema had it: no constituency column
-        await conn.execute(
-            text(
-                "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
-                "VALUES (:a, 1, :m, 'approve', '2026-03-02 10:00:00')"
-            ),
-            {"a": application.id, "m": member.id},
-        )
+    # Rows as the 0001 schema had them (today's tables have columns it had not).
+    async with engine.begin() as conn:
+        await _old_council_and_application(conn, 1, "E08000019", posted=False)
+        for statement in (
+            "INSERT INTO member (id, slack_user_id, constituency, active, added_by, added_at) "
+            "VALUES (1, 'U0LIVED001', 'lived', 1, 'U0STAFF001', '2026-03-02 10:00:00')",
+            "INSERT INTO vote (application_id, round, member_id, choice, cast_at) "
+            "VALUES (1, 1, 1, 'approve', '2026-03-02 10:00:00')",
+        ):
+            await conn.execute(text(statement))
     await upgrade(engine)
     async with sessions() as session:
         vote = (await session.exec(select(Vote))).one()
@@ -116,7 +146,7 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
 async def test_upgrade_keys_earlier_conflicts_by_their_members_slack_user(tmp_path: Path) -> None:
     """Conflicts are keyed by Slack user since staff declare them too: earlier ones keep theirs."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-    await upgrade(engine, "0009")  # the revision before 0005 (revisions land out of order)
+    await upgrade(engine, "0006")  # the revision before 0005 (revisions land out of order)
     sessions = make_session_factory(engine)
     async with transaction(sessions) as session:
         application = await factories.application(session, at=START)
@@ -144,11 +174,10 @@ async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_con
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     await upgrade(engine, "0007")  # the revision before 0009
     sessions = make_session_factory(engine)
-    async with transaction(sessions) as session:
-        posted = await factories.application(session, at=START)
-        council = await factories.council(session, code="E08000035", name="Leeds", at=START)
-        unposted = await factories.application(session, at=START, council_row=council, posted=False)
-        assert unposted.message_ts is None
+    # Rows as the 0007 schema had them (today's tables have columns it had not).
+    async with engine.begin() as conn:
+        await _old_council_and_application(conn, 1, "E08000019", posted=True)
+        await _old_council_and_application(conn, 2, "E08000035", posted=False)
     await upgrade(engine)
     async with sessions() as session:
         entries = (
@@ -157,4 +186,4 @@ async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_con
             )
         ).all()
     await engine.dispose()
-    assert [(e.application_id, e.actor) for e in entries] == [(posted.id, "system")]
+    assert [(e.application_id, e.actor) for e in entries] == [(1, "system")]

@@ -612,6 +612,16 @@ def test_render_blocks_as_text() -> None:
     assert render_blocks_as_text("plain &amp; simple", None) == "plain & simple"
 
 
+def test_channel_links_render_with_the_channels_name(standin: SlackStandIn) -> None:
+    """As Slack shows `<#C…>`: the demo printed the id where a reader sees the name."""
+    blocks = [section(f"Vote in <#{CHANNEL_ID}>")]
+    names = standin.channel_names()
+    assert render_blocks_as_text("", blocks, channels=names) == "Vote in #la-network-working-group"
+    assert render_blocks_as_text(f"See <#{CHANNEL_ID}>", None, channels=names) == (
+        "See #la-network-working-group"
+    )
+
+
 async def test_render_transcript(standin: SlackStandIn, web_client: AsyncWebClient) -> None:
     posted = await web_client.chat_postMessage(
         channel=CHANNEL_ID,

@@ -3,7 +3,7 @@ standing connections and the answers to their prompts, amended decisions, member
 early
 
 Revision ID: 0005
-Revises: 0009
+Revises: 0006
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.types
 
 revision: str = "0005"
-down_revision: str | None = "0009"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
