@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
-from models.tables import AuditEntry, Member, ReminderLedger, Vote, metadata
+from models.tables import AuditEntry, Conflict, Member, ReminderLedger, Vote, metadata
+from tests import factories
 from tests.conftest import START
 
 
@@ -140,6 +141,29 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
         ).all()
     await engine.dispose()
     assert [r.first_attempt_at for r in rows] == [START, None, None]
+
+
+async def test_upgrade_keys_earlier_conflicts_by_their_members_slack_user(tmp_path: Path) -> None:
+    """Conflicts are keyed by Slack user since staff declare them too: earlier ones keep theirs."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0006")  # the revision before 0005 (revisions land out of order)
+    sessions = make_session_factory(engine)
+    async with transaction(sessions) as session:
+        application = await factories.application(session, at=START)
+        member = await factories.member(session, "U0LIVED001", "lived", at=START)
+    async with engine.begin() as conn:  # as the schema had it before: by member only
+        await conn.execute(
+            text(
+                "INSERT INTO conflict (application_id, member_id, reason, declared_at) "
+                "VALUES (:a, :m, 'I work there', '2026-03-02 10:00:00')"
+            ),
+            {"a": application.id, "m": member.id},
+        )
+    await upgrade(engine)
+    async with sessions() as session:
+        conflict = (await session.exec(select(Conflict))).one()
+    await engine.dispose()
+    assert (conflict.slack_user_id, conflict.member_id) == ("U0LIVED001", member.id)
 
 
 async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_contacts(
