@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.connections import refusal_blocks
 from bot.blocks.refusals import explain
 from bot.domain.refusals import Refused
 from bot.sending.context import Deps
@@ -62,7 +63,7 @@ class Person:
         )
 
     async def refuse(self, refused: Refused) -> None:
-        await self.tell(explain(refused))
+        await self.tell(explain(refused), refusal_blocks(refused))
 
     async def open_form(self, trigger_id: str, view: View) -> None:
         """Open a modal for them; if Slack will not, say so (nothing was changed)."""

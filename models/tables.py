@@ -234,15 +234,58 @@ class VoteChange(SQLModel, table=True):
 
 
 class Conflict(SQLModel, table=True):
-    """A declared conflict of interest: the member is recused from the application."""
+    """A declared conflict of interest: the person is recused from the application.
 
-    __table_args__ = (UniqueConstraint("application_id", "member_id"),)
+    Keyed by Slack user: staff, who need not be on the roster, declare conflicts too (and may
+    then not record the decision); `member_id` is set when the person is on the roster.
+    """
+
+    __table_args__ = (UniqueConstraint("application_id", "slack_user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    member_id: int = Field(foreign_key="member.id")
+    slack_user_id: str = Field(max_length=32, sa_column_kwargs={"server_default": ""})
+    member_id: int | None = Field(default=None, foreign_key="member.id")
     reason: str = Field(sa_type=Text)
     declared_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConnectionKind(StrEnum):
+    COUNCIL = "council"
+    REGION = "region"
+    GROUP = "group"
+
+
+class Connection(SQLModel, table=True):
+    """A person's standing connection to a council, a region or a local group (recorded by
+    staff): applications from it prompt them to declare a conflict or confirm they have none."""
+
+    __table_args__ = (UniqueConstraint("slack_user_id", "kind", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=20)
+    # What is compared: a council's code, a region's name, a group's normalised name.
+    value: str = Field(max_length=300)
+    label: str = Field(max_length=300)  # as people read it
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConnectionAnswer(SQLModel, table=True):
+    """A connected person's answer to the prompt about one application: no conflict (or a
+    conflict, declared in `Conflict`). Until there is one, their votes are not recorded."""
+
+    __tablename__ = "connection_answer"
+
+    __table_args__ = (UniqueConstraint("application_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    slack_user_id: str = Field(max_length=32)
+    answer: str = Field(max_length=20)  # "no_conflict" or "conflict"
+    connected_to: str = Field(sa_type=Text)
+    answered_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Comment(SQLModel, table=True):
@@ -275,6 +318,10 @@ class Decision(SQLModel, table=True):
     without_quorum_reason: str | None = Field(default=None, sa_type=Text)
     decided_by: str = Field(max_length=32)
     decided_at: datetime = Field(sa_type=UTCDateTime)
+    # Corrections of the rationale (each audited with its reason); the post shows the latest.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    amended_by: str | None = Field(default=None, max_length=32)
+    amended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Membership(SQLModel, table=True):
@@ -290,6 +337,10 @@ class Membership(SQLModel, table=True):
     # Memberships imported from the organisation's spreadsheet have no application.
     source: str = Field(default="application", max_length=20)
     strategy_url: str | None = Field(default=None, max_length=2000)
+    # Ended early (the council rescinded its motion): off the register, no more nags.
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by: str | None = Field(default=None, max_length=32)
+    end_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class CheckIn(SQLModel, table=True):

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.sending.connections import send_due_connection_prompts
 from bot.sending.context import Deps
+from bot.sending.corrections import show_pending_amendments
 from bot.sending.reconcile import refresh_posts_and_homes
 from scheduler.housekeeping import forget_old_event_ids
 from scheduler.personal_data import erase_lapsed_contacts
@@ -69,6 +71,21 @@ JOBS: list[Job] = [
         every_seconds=15 * 60,
         description="Send the vote reminders and quorum warnings due before review deadlines; "
         "at a deadline, close the voting and tell staff the round is ready to decide.",
+    ),
+    Job(
+        id="send-due-connection-prompts",
+        run=send_due_connection_prompts,
+        every_seconds=15 * 60,
+        description="Send the prompts to people connected to an application under review who "
+        "have not answered (a connection recorded after the post, or a prompt Slack refused).",
+        run_at_start=True,
+    ),
+    Job(
+        id="show-pending-amendments",
+        run=show_pending_amendments,
+        every_seconds=15 * 60,
+        description="Show the amended decisions whose post Slack refused to update earlier.",
+        run_at_start=True,
     ),
     Job(
         id="forget-old-event-ids",

@@ -320,6 +320,11 @@ def build_application_message(
             if decision.without_quorum_reason
             else ""
         )
+        if decision.amended_at is not None and decision.amended_by is not None:
+            note += (
+                f"\n_Rationale amended by {mention(decision.amended_by)} on "
+                f"{moment(decision.amended_at, timezone)}_"
+            )
         blocks.append(
             _section(
                 f"*Decision, round {decision.round}: {label}* by {mention(decision.decided_by)} "

@@ -22,6 +22,13 @@ COMMANDS: tuple[tuple[str, str, bool], ...] = (
         True,
     ),
     ("group remove @user", "remove a member (their past votes stay in the history)", True),
+    (
+        "group link @user <council | region | group>",
+        "record a standing connection: applications from it ask them to declare a conflict or "
+        "confirm they have none before voting",
+        True,
+    ),
+    ("group unlink @user <council | region | group>", "forget that connection", True),
     ("decide <council>", "record the decision on an application (opens a form)", True),
     (
         "extend <council> <days> <reason>",
@@ -33,6 +40,13 @@ COMMANDS: tuple[tuple[str, str, bool], ...] = (
         "record an endorsement the local group gave outside Slack, with how it was given",
         True,
     ),
+    (
+        "conflict withdraw <council> <reason>",
+        "withdraw your conflict of interest, before the decision",
+        False,
+    ),
+    ("amend <council>", "correct a decision's rationale, with a reason (opens a form)", True),
+    ("end <council> <reason>", "end a membership early (the council rescinded its motion)", True),
 )
 
 

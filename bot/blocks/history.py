@@ -103,6 +103,29 @@ def _membership(verb: str) -> Callable[[str, dict[str, Any]], str]:
     return line
 
 
+def _text(d: dict[str, Any], key: str, limit: int = 300) -> str:
+    return mrkdwn(truncate(str(d.get(key) or ""), limit))
+
+
+def _reason(d: dict[str, Any]) -> str:
+    """`: “why”`, where the viewer may see why (staff); else nothing."""
+    return f": “{_text(d, 'reason', 500)}”" if d.get("reason") else ""
+
+
+def _user(d: dict[str, Any]) -> str:
+    return mention(str(d.get("user") or ""))
+
+
+def _to(d: dict[str, Any]) -> str:
+    kind = str(d.get("kind") or "")
+    what = {"region": "the region ", "group": "the local group "}.get(kind, "")
+    return what + _text(d, "to")
+
+
+def _connected(d: dict[str, Any]) -> str:
+    return f" (connected to {_text(d, 'connected_to')})" if d.get("connected_to") else ""
+
+
 def _nag(a: str, d: dict[str, Any]) -> str:
     days = _first(d, "offset_days", "offset", "days")
     if not isinstance(days, int):
@@ -140,7 +163,6 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "vote.cast": _vote,
     "vote.changed": _vote,
     "vote.withdrawn": lambda a, d: f"{a} withdrew their vote",
-    "conflict.declared": lambda a, d: f"{a} declared a conflict of interest and is recused",
     "conflict.endorser_recused": lambda a, d: (
         f"{mention(str(d.get('member') or ''))} is recused: named as the endorser"
     ),
@@ -158,6 +180,21 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "check_in.sent": _check_in,
     "check_in.skipped": lambda a, d: "A check-in was skipped (a later one went)",
     "check_in.logged": _progress,
+    "conflict.declared": lambda a, d: (
+        f"{a} declared a conflict of interest and is recused" + _connected(d)
+    ),
+    "conflict.withdrawn": lambda a, d: f"{a} withdrew their conflict of interest{_reason(d)}",
+    "connection.linked": lambda a, d: f"{a} recorded that {_user(d)} is connected to {_to(d)}",
+    "connection.unlinked": lambda a, d: f"{a} removed {_user(d)}'s connection to {_to(d)}",
+    "connection.prompted": lambda a, d: (
+        f"Asked {_user(d)}, connected to {_text(d, 'connected_to')}, to declare a conflict or "
+        "confirm they have none"
+    ),
+    "connection.no_conflict": lambda a, d: (
+        f"{a} confirmed they have no conflict of interest (connected to {_text(d, 'connected_to')})"
+    ),
+    "decision.amended": lambda a, d: f"{a} amended the decision's rationale{_round(d)}{_reason(d)}",
+    "membership.ended": lambda a, d: f"{a} ended the membership early{_reason(d)}",
     "comment.added": lambda a, d: f"{a} commented in the thread",
     "comment.edited": lambda a, d: f"{a} edited a comment",
     "comment.deleted": lambda a, d: f"{a} deleted a comment",

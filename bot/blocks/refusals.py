@@ -70,6 +70,44 @@ WORDINGS: dict[Refusal, str] = {
         "You are named as the endorser of this application for the local group, so you are "
         "recused from it: you can't vote on it, and this cannot be withdrawn."
     ),
+    Refusal.CONNECTED: (
+        "You are connected to {connected_to}: declare a conflict, or confirm you have none. "
+        "This is about the application of *{council}*; your vote on it waits for your answer "
+        "(this one was not recorded)."
+    ),
+    Refusal.NOT_CONNECTED: (
+        "You are not connected to {council}, its region or its group, so there is nothing to "
+        "confirm."
+    ),
+    Refusal.CONFLICTED_DECIDER: (
+        "You declared a conflict of interest on {council}, so you can't record its decision: "
+        "another member of staff must."
+    ),
+    Refusal.NO_CONFLICT: "You have no conflict of interest declared on {council} to withdraw.",
+    Refusal.CONFLICT_FINAL: (
+        "The decision on {council} is already recorded, so your conflict of interest stands: "
+        "it can only be withdrawn before the decision."
+    ),
+    Refusal.NOT_REVIEWER: (
+        "{who} is neither on the working-group roster nor on the staff list. Add them with "
+        f"`{ids.COMMAND} group add` first."
+    ),
+    Refusal.UNKNOWN_CONNECTION: (
+        "“{words}” could be any of {choices}. Type more of the council's name, or its code "
+        "(such as E08000019); for a local group, write `group:` before its name."
+    ),
+    Refusal.NO_SUCH_COUNCIL: (
+        "I can't find a council called “{words}”, on the official list or among the councils "
+        "that have applied. Type part of its name, or its code (such as E08000019)."
+    ),
+    Refusal.NO_SUCH_REGION: "“{words}” is not a region on the official list: {choices}.",
+    Refusal.NOT_LINKED: "{who} has no connection to {connected_to}, so nothing was changed.",
+    Refusal.NOT_DECIDED: "{council} has no recorded decision to amend.",
+    Refusal.NO_CURRENT_MEMBERSHIP: "{council} has no current membership to end.",
+    Refusal.WHICH_COUNCIL: (
+        "I can't tell which council “{words}” names{choices_note}. Please type "
+        f"`{ids.COMMAND} {{usage}}`, with the council's name or code first."
+    ),
     Refusal.VOTING_CLOSED: (
         "Voting closed at the deadline, so your vote was not recorded: staff now record the "
         "decision (they can reopen voting with `/sanctuary extend`)."
@@ -94,11 +132,16 @@ STAFF_TASKS: dict[Task, str] = {
     Task.CHANGE_ROSTER: "changing the working-group roster",
     Task.RECORD_ENDORSEMENT: "recording an endorsement given outside Slack",
     Task.LOG_PROGRESS: "logging a council's progress",
+    Task.LINK: "recording a member's connections",
+    Task.AMEND: "amending a decision",
+    Task.END_MEMBERSHIP: "ending a membership",
     Task.EXTEND: "extending a review's deadline",
 }
 MEMBER_TASKS: dict[Task, str] = {
     Task.VOTE: "vote",
     Task.DECLARE_CONFLICT: "declare a conflict of interest",
+    Task.ANSWER_CONNECTION: "answer a connection prompt",
+    Task.WITHDRAW_CONFLICT: "withdraw a conflict of interest",
 }
 PRIVATE_TASKS: dict[Task, str] = {
     Task.SEE_ROSTER: "the roster is",
@@ -141,5 +184,14 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
         "text": TEXTS.get(refused.field, "a reason"),
         "missing": "; ".join(detail.get("missing", ())),
         "problems": " ".join(detail.get("problems", {}).values()),
+        "connected_to": name(detail.get("connected_to", "")),
+        "words": name(detail.get("words", "")),
+        "choices": ", ".join(name(c) for c in detail.get("choices", ())),
+        "choices_note": (
+            " (it could be " + ", ".join(name(c) for c in detail["choices"]) + ")"
+            if detail.get("choices")
+            else ""
+        ),
+        "usage": name(detail.get("usage", "")),
     }
     return WORDINGS[refused.reason].format_map(facts)

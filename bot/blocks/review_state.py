@@ -20,6 +20,9 @@ _BLOCKS = {
 }
 
 
+_AMEND_BLOCKS = {"rationale": ids.AMEND_RATIONALE_BLOCK, "reason": ids.AMEND_REASON_BLOCK}
+
+
 @dataclass(frozen=True)
 class DecisionForm:
     application_id: int
@@ -54,3 +57,24 @@ def conflict_reason(view: Mapping[str, Any]) -> str:
 def errors(view: Mapping[str, Any], refused: Refused) -> dict[str, str]:
     """The refusal of a conflict or decision, on the input at fault."""
     return modal_state.errors(view, refused, lambda field: _BLOCKS.get(field, field))
+
+
+@dataclass(frozen=True)
+class AmendForm:
+    application_id: int
+    rationale: str
+    reason: str
+
+
+def read_amendment(view: Mapping[str, Any]) -> AmendForm:
+    """The amendment form as submitted; Refused(NOT_FOUND) if it has lost its application."""
+    return AmendForm(
+        application_id=button_value.read_id(view.get("private_metadata")),
+        rationale=modal_state.text(view, ids.AMEND_RATIONALE_BLOCK, ids.AMEND_RATIONALE_INPUT),
+        reason=modal_state.text(view, ids.AMEND_REASON_BLOCK, ids.AMEND_REASON_INPUT),
+    )
+
+
+def amend_errors(view: Mapping[str, Any], refused: Refused) -> dict[str, str]:
+    """The refusal of an amendment, on the input at fault."""
+    return modal_state.errors(view, refused, lambda field: _AMEND_BLOCKS.get(field, field))

@@ -64,6 +64,13 @@ def _council_text(
     else:
         lines.append("No application registered.")
     for membership in status.memberships[:3]:
+        if membership.ended_at is not None:
+            ended_on = day(membership.ended_at.astimezone(timezone).date())
+            lines.append(
+                f"Membership (ended early on {ended_on}): {day(membership.starts_on)} to "
+                f"{day(membership.ends_on)}"
+            )
+            continue
         if membership.starts_on > today:
             term = "starts"
         elif membership.ends_on >= today:

@@ -18,6 +18,8 @@ EDIT_APPLICATION = "edit_application"
 WITHDRAW_APPLICATION = "withdraw_application"
 OPEN_RENEWAL = "open_renewal"
 SHOW_CONTACTS = "show_contacts"
+# On a connected person's prompt (beside a DECLARE_CONFLICT button)
+CONFIRM_NO_CONFLICT = "confirm_no_conflict"
 
 # Modals (callback ids)
 APPLY_VIEW = "apply_view"
@@ -26,6 +28,7 @@ CONFLICT_VIEW = "conflict_view"
 DECISION_VIEW = "decision_view"
 WITHDRAW_VIEW = "withdraw_view"
 CONTACTS_VIEW = "contacts_view"
+AMEND_VIEW = "amend_view"
 
 # External select answered by the bot
 COUNCIL_PICKER = "council_picker"
@@ -65,3 +68,8 @@ LOG_PROGRESS = "log_progress"
 CHECK_IN_VIEW = "check_in_view"
 CHECK_IN_WHAT_BLOCK = "check_in_what"
 CHECK_IN_URL_BLOCK = "check_in_url"
+# Amendment modal (a decision's rationale, corrected with a reason)
+AMEND_RATIONALE_BLOCK = "amend_rationale"
+AMEND_RATIONALE_INPUT = "amend_rationale_input"
+AMEND_REASON_BLOCK = "amend_reason"
+AMEND_REASON_INPUT = "amend_reason_input"

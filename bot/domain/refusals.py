@@ -35,6 +35,19 @@ class Refusal(StrEnum):
     NOT_POSTED = auto()  # application: not in the channel yet, so no deadline to extend
     BAD_DAYS = auto()  # limit: a number of days from 1 to limit
     PRIVATE = auto()  # task: for the working group and staff only
+    CONNECTED = auto()  # application, connected_to: answer the prompt before voting
+    NOT_CONNECTED = auto()  # nothing to confirm: not connected to the application
+    CONFLICTED_DECIDER = auto()  # council: staff with a conflict may not decide
+    NO_CONFLICT = auto()  # council: nothing to withdraw
+    CONFLICT_FINAL = auto()  # council: decided (or closed), so the conflict stands
+    NOT_REVIEWER = auto()  # user: neither on the roster nor staff, so no connections
+    UNKNOWN_CONNECTION = auto()  # words, choices: what to link to is not clear
+    NO_SUCH_COUNCIL = auto()  # words
+    NO_SUCH_REGION = auto()  # words, choices: the official regions
+    NOT_LINKED = auto()  # user, connected_to
+    NOT_DECIDED = auto()  # council: no decision to amend
+    NO_CURRENT_MEMBERSHIP = auto()  # council
+    WHICH_COUNCIL = auto()  # words, choices: the council (and the reason after it) not clear
 
 
 class Task(StrEnum):
@@ -46,6 +59,9 @@ class Task(StrEnum):
     DECIDE = auto()
     RENEW = auto()
     CHANGE_ROSTER = auto()
+    LINK = auto()
+    AMEND = auto()
+    END_MEMBERSHIP = auto()
     VOTE = auto()
     DECLARE_CONFLICT = auto()
     RECORD_ENDORSEMENT = auto()
@@ -53,6 +69,8 @@ class Task(StrEnum):
     EXTEND = auto()
     SEE_ROSTER = auto()
     SEE_CONTACTS = auto()
+    ANSWER_CONNECTION = auto()
+    WITHDRAW_CONFLICT = auto()
 
 
 class Thing(StrEnum):

@@ -15,6 +15,7 @@ from bot.blocks.application import build_application_message
 from bot.blocks.review import build_decision_announcement
 from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
+from bot.sending.connections import send_connection_prompts
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
 from bot.sending.once import Delivery, Key, Message, Record, Sent, Status, post_once
@@ -187,6 +188,7 @@ async def try_post_application(
                 "Could not re-render application #%s: %s", application_id, error_code(error)
             )
     await refresh_everyones_home(deps, client)
+    await send_connection_prompts(deps, client, application_id)
     link = await permalink(client, delivery.sent.channel, delivery.sent.ts)
     return PostResult(posted=True, permalink=link)
 

@@ -127,8 +127,7 @@ async def load_view(session: AsyncSession, application_id: int) -> ApplicationVi
     ).all()
     recused = (
         await session.exec(
-            select(Member.slack_user_id, Conflict.reason)
-            .join(Member, col(Member.id) == col(Conflict.member_id))
+            select(Conflict.slack_user_id, Conflict.reason)
             .where(Conflict.application_id == application_id)
             .order_by(col(Conflict.declared_at))
         )

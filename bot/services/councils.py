@@ -7,10 +7,13 @@ same however many councils have applied.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import councils
+from bot.domain.refusals import Refusal, Refused
 from models.tables import Council
 
 # Codes of councils entered by name sort between these two (":" + 1 == ";").
@@ -55,3 +58,29 @@ async def find_councils(session: AsyncSession, text: str) -> list[Council]:
         exact = [c for c in extra if councils.core(c.name) == query]
         found += exact + sorted((c for c in extra if c not in exact), key=lambda c: c.name)
     return found
+
+
+# Councils' names are rarely longer than this many words; a longer prefix is not tried.
+_MAX_NAME_WORDS = 10
+_PUNCTUATION = ":,;—–- "
+
+
+async def council_then_reason(
+    session: AsyncSession, text: str, among: Collection[int] | None, usage: str
+) -> tuple[Council, str]:
+    """The council that `text` names first (one of `among`, by id), and the words after it
+    (`Sheffield the council rescinded its motion`); the longest name that fits wins (`among`
+    None: any council that has applied). Refused
+    (WHICH_COUNCIL, naming `usage`) when no single council of `among` is named first."""
+    words = text.split()
+    choices: list[str] = []
+    for count in range(min(len(words) - 1, _MAX_NAME_WORDS), 0, -1):
+        named = " ".join(words[:count]).strip(_PUNCTUATION)
+        if not named:
+            continue
+        found = [c for c in await find_councils(session, named) if among is None or c.id in among]
+        if len(found) == 1:
+            return found[0], " ".join(words[count:]).strip(_PUNCTUATION)
+        if len(found) > 1 and not choices:
+            choices = [c.name for c in found[:5]]
+    raise Refused(Refusal.WHICH_COUNCIL, words=text, choices=choices, usage=usage)

@@ -73,7 +73,7 @@ async def recuse_endorser(session: AsyncSession, application: Application, now: 
     member = await active_member(session, application.endorser_user_id)
     if member is None or member.id is None:
         return
-    if await is_recused(session, application.id, member.id):
+    if await is_recused(session, application.id, member.slack_user_id):
         return
     await recuse(
         session,

@@ -31,6 +31,7 @@ PUBLIC_ACTIONS = frozenset(
         "decision.recorded",
         "membership.created",
         "membership.imported",
+        "membership.ended",
         "renewal.nag_sent",
         "renewal.nag_skipped",
         "contacts.erased",
@@ -40,7 +41,18 @@ PUBLIC_DETAIL = frozenset(
     {"round", "round_number", "kind", "outcome", "starts_on", "ends_on", "offset_days"}
 )
 VOTES = frozenset({"vote.cast", "vote.changed", "vote.withdrawn"})
-STAFF_ONLY_ACTIONS = frozenset({"contacts.shown"})
+# Who is connected to what, and their answers to the prompts, are for staff.
+STAFF_ONLY_ACTIONS = frozenset(
+    {
+        "contacts.shown",
+        "connection.linked",
+        "connection.unlinked",
+        "connection.prompted",
+        "connection.no_conflict",
+    }
+)
+# Kept from members: reasons people wrote, what someone is connected to, earlier texts.
+PRIVATE_DETAIL = frozenset({"reason", "connected_to", "previous_rationale"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ def _as_seen(item: HistoryItem, who: Viewer) -> HistoryItem | None:
         return None
     if item.action in VOTES and item.actor != who.user_id:
         return replace(item, actor=SOME_MEMBER, detail={"round": item.detail.get("round")})
-    detail = {k: v for k, v in item.detail.items() if k != "reason"}
+    detail = {k: v for k, v in item.detail.items() if k not in PRIVATE_DETAIL}
     if item.action == "reminder.vote_sent" and detail.get("recipient") != who.user_id:
         detail.pop("recipient", None)
     return replace(item, detail=detail)

@@ -127,7 +127,7 @@ async def gather_home(
             (
                 await session.exec(
                     select(Conflict.application_id).where(
-                        Conflict.member_id == who.member_id,
+                        Conflict.slack_user_id == who.user_id,
                         col(Conflict.application_id).in_(list(open_items)),
                     )
                 )
@@ -220,6 +220,7 @@ async def _staff_pipeline(
                 col(Membership.ends_on) >= today,
                 col(Membership.ends_on) <= today + timedelta(days=rules.expiring_window_days),
                 col(Membership.renewed_by_id).is_(None),
+                col(Membership.ended_at).is_(None),
             )
             .order_by(col(Membership.ends_on), col(Council.name))
         )

@@ -201,17 +201,18 @@ async def find_personal_data(
                     select(func.count()).select_from(Vote).where(Vote.member_id == report.member.id)
                 )
             ).one()
-            report.conflicts = [
-                (conflict, application)
-                for conflict, application in (
-                    await session.exec(
-                        select(Conflict, Application)
-                        .join(Application, col(Application.id) == col(Conflict.application_id))
-                        .where(Conflict.member_id == report.member.id)
-                        .order_by(col(Conflict.declared_at))
-                    )
-                ).all()
-            ]
+        # By Slack user: staff not on the roster declare conflicts too.
+        report.conflicts = [
+            (conflict, application)
+            for conflict, application in (
+                await session.exec(
+                    select(Conflict, Application)
+                    .join(Application, col(Application.id) == col(Conflict.application_id))
+                    .where(Conflict.slack_user_id == slack_user_id)
+                    .order_by(col(Conflict.declared_at))
+                )
+            ).all()
+        ]
         report.comments = list(
             (
                 await session.exec(
@@ -246,18 +247,26 @@ async def _needed(session: AsyncSession, application: Application, today: date) 
     return None
 
 
-async def _forget_conflict_reasons(session: AsyncSession, slack_user_id: str) -> None:
-    """The reason was also written into the audit log when the conflict was declared."""
+async def _forget_conflict_reasons(session: AsyncSession, slack_user_id: str) -> int:
+    """The reason was also written into the audit log when the conflict was declared (and, with
+    the reason for withdrawing it, when it was withdrawn); how many withdrawals lost theirs."""
     entries = await session.exec(
         select(AuditEntry).where(
-            AuditEntry.actor == slack_user_id, AuditEntry.action == "conflict.declared"
+            AuditEntry.actor == slack_user_id,
+            col(AuditEntry.action).in_(("conflict.declared", "conflict.withdrawn")),
         )
     )
+    withdrawals = 0
     for entry in entries.all():
         detail = json.loads(entry.detail or "{}")
-        if isinstance(detail, dict) and detail.pop("reason", None) is not None:
+        if not isinstance(detail, dict):
+            continue
+        removed = [detail.pop(key, None) for key in ("reason", "declared_reason")]
+        if any(value is not None for value in removed):
             entry.detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
             session.add(entry)
+            withdrawals += entry.action == "conflict.withdrawn"
+    return withdrawals
 
 
 async def erase_personal_data(
@@ -307,8 +316,10 @@ async def erase_personal_data(
             report.erased.append(
                 f"the reason for the conflict declared on application #{application.id}"
             )
+    withdrawn = await _forget_conflict_reasons(session, slack_user_id) if slack_user_id else 0
+    if withdrawn:
+        report.erased.append(f"the reasons given for {withdrawn} withdrawn conflict(s)")
     if report.conflicts:
-        await _forget_conflict_reasons(session, slack_user_id or "")
         report.kept.append(
             f"{len(report.conflicts)} declared conflict(s), without the reason: kept as the record "
             "that they took no part in those decisions"

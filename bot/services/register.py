@@ -45,7 +45,11 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
             select(Membership, Council, Application.strategy_url)
             .join(Council, col(Council.id) == col(Membership.council_id))
             .outerjoin(Application, col(Application.id) == col(Membership.application_id))
-            .where(col(Membership.starts_on) <= today, col(Membership.ends_on) >= today)
+            .where(
+                col(Membership.starts_on) <= today,
+                col(Membership.ends_on) >= today,
+                col(Membership.ended_at).is_(None),  # ended early: off the register
+            )
         )
     ).all()
     current: dict[int, tuple[Membership, Council, str | None]] = {}
@@ -63,6 +67,7 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
             ).where(
                 col(Membership.council_id).in_(list(current)),
                 col(Membership.starts_on) <= today,
+                col(Membership.ended_at).is_(None),
             )
         )
     ).all()

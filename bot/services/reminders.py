@@ -123,7 +123,9 @@ async def waiting_members(
     voted = select(Vote.member_id).where(
         Vote.application_id == open_round.application_id, Vote.round == open_round.round
     )
-    recused = select(Conflict.member_id).where(Conflict.application_id == open_round.application_id)
+    recused = select(Conflict.slack_user_id).where(
+        Conflict.application_id == open_round.application_id
+    )
     # The endorser is recused even when added to the roster after the application was registered.
     endorser = select(Application.endorser_user_id).where(
         Application.id == open_round.application_id,
@@ -135,7 +137,7 @@ async def waiting_members(
             .where(
                 col(Member.active).is_(True),
                 col(Member.id).not_in(voted),
-                col(Member.id).not_in(recused),
+                col(Member.slack_user_id).not_in(recused),
                 col(Member.slack_user_id).not_in(endorser),
                 col(Member.constituency).in_(constituencies) if constituencies else true(),
             )

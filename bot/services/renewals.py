@@ -97,6 +97,7 @@ async def nag_subjects(
         .outerjoin(Application, col(Application.id) == col(Membership.application_id))
         .where(
             col(Membership.renewed_by_id).is_(None),
+            col(Membership.ended_at).is_(None),
             col(Membership.ends_on) >= today - timedelta(days=lapsed_grace_days),
             col(Membership.ends_on) <= today + timedelta(days=max(offsets)),
         )
@@ -127,10 +128,15 @@ async def settled_nags(
 
 
 async def is_renewed(sessions: SessionFactory, membership_id: int) -> bool:
-    """Whether a renewal has been approved for the term (checked again just before posting)."""
+    """Whether a renewal has been approved for the term, or it was ended early: either way it
+    needs no nag (checked again just before posting)."""
     async with sessions() as session:
         membership = await session.get(Membership, membership_id)
-        return membership is None or membership.renewed_by_id is not None
+        return (
+            membership is None
+            or membership.renewed_by_id is not None
+            or membership.ended_at is not None
+        )
 
 
 def record_nag_sent(
@@ -241,6 +247,7 @@ async def ending_within(
         .join(Council, col(Council.id) == col(Membership.council_id))
         .outerjoin(successor, col(successor.id) == col(Membership.renewed_by_id))
         .where(
+            col(Membership.ended_at).is_(None),
             col(Membership.ends_on) >= today - timedelta(days=lapsed_days),
             col(Membership.ends_on) <= today + timedelta(days=days),
         )

@@ -8,6 +8,7 @@ and a concurrent decision never lose, double or slip past a vote.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +19,23 @@ from bot.domain.refusals import Refusal, Refused, Task
 from bot.domain.review import require_open, require_undecided_round, require_voting_open
 from bot.services import audit
 from bot.services.applications import ApplicationView, load_view, locked_application
+from bot.services.connections import (
+    CONFLICT,
+    NO_CONFLICT,
+    connection_to,
+    record_answer,
+    require_answered,
+)
+from bot.services.councils import council_then_reason
 from bot.services.roster import active_member
 from bot.services.rounds import current_decision, current_round
 from models.dialect import insert_for
 from models.tables import (
     Application,
+    ApplicationStatus,
     Conflict,
+    ConnectionAnswer,
+    Council,
     Member,
     Vote,
     VoteChange,
@@ -54,15 +66,19 @@ async def _member(session: AsyncSession, user_id: str, task: Task) -> Member:
     return member
 
 
-async def is_recused(session: AsyncSession, application_id: int, member_id: int) -> bool:
-    row = (
+async def conflict_of(session: AsyncSession, application_id: int, user_id: str) -> Conflict | None:
+    """The conflict `user_id` (a member, or staff) declared on the application, if any."""
+    return (
         await session.exec(
-            select(Conflict.id).where(
-                Conflict.application_id == application_id, Conflict.member_id == member_id
+            select(Conflict).where(
+                Conflict.application_id == application_id, Conflict.slack_user_id == user_id
             )
         )
     ).first()
-    return row is not None
+
+
+async def is_recused(session: AsyncSession, application_id: int, user_id: str) -> bool:
+    return await conflict_of(session, application_id, user_id) is not None
 
 
 async def record_vote(
@@ -85,8 +101,9 @@ async def record_vote(
     require_voting_open(await current_round(session, application), now)
     if application.endorser_user_id == voter:
         raise Refused(Refusal.ENDORSER_RECUSED)
-    if await is_recused(session, application_id, member.id):
+    if await is_recused(session, application_id, voter):
         raise Refused(Refusal.RECUSED)
+    await require_answered(session, application, voter)
     key = {"application_id": application_id, "round": round, "member_id": member.id}
     previous_raw = (
         await session.exec(
@@ -104,24 +121,29 @@ async def record_vote(
     return result
 
 
-async def _may_declare(session: AsyncSession, application: Application, user_id: str) -> Member:
-    """The member declaring a conflict on the application; Refused if they may not."""
-    member = await _member(session, user_id, Task.DECLARE_CONFLICT)
+async def _may_declare(
+    session: AsyncSession, application: Application, user_id: str, staff: Collection[str]
+) -> Member | None:
+    """The member declaring a conflict on the application (None for staff not on the roster,
+    who may declare conflicts too); Refused if they may not."""
+    member = await active_member(session, user_id)
+    if member is None and user_id not in staff:
+        raise Refused(Refusal.NOT_MEMBER, task=Task.DECLARE_CONFLICT)
     require_open(application)
-    assert application.id is not None and member.id is not None
+    assert application.id is not None
     if application.endorser_user_id == user_id:
         raise Refused(Refusal.ENDORSER_RECUSED)
-    if await is_recused(session, application.id, member.id):
+    if await is_recused(session, application.id, user_id):
         raise Refused(Refusal.ALREADY_DECLARED)
     return member
 
 
 async def conflict_form(
-    session: AsyncSession, application_id: int, user_id: str
+    session: AsyncSession, application_id: int, user_id: str, staff: Collection[str] = ()
 ) -> ApplicationView:
     """The application `user_id` is about to declare a conflict on, if they may."""
     view = await load_view(session, application_id)
-    await _may_declare(session, view.application, user_id)
+    await _may_declare(session, view.application, user_id, staff)
     return view
 
 
@@ -138,16 +160,38 @@ async def declare_conflict(
     member_user_id: str,
     reason: str,
     now: datetime,
+    staff: Collection[str] = (),
 ) -> ConflictResult:
-    """Recuse a member from an application; their vote in the current round is withdrawn."""
+    """Recuse a member (or staff) from an application; a member's vote in the current round is
+    withdrawn. A connected person's declaration is their answer to the prompt."""
     reason = reason.strip()
     if not reason or len(reason) > CONFLICT_REASON_MAX:
         raise Refused(Refusal.BAD_REASON, field="reason", limit=CONFLICT_REASON_MAX)
     application = await locked_application(session, application_id)
-    member = await _may_declare(session, application, member_user_id)
-    withdrawn = await recuse(
-        session, application, member, reason=reason, now=now, actor=member_user_id
+    member = await _may_declare(session, application, member_user_id, staff)
+    connected_to = await connection_to(session, application, member_user_id)
+    session.add(
+        Conflict(
+            application_id=application_id,
+            slack_user_id=member_user_id,
+            member_id=member.id if member is not None else None,
+            reason=reason,
+            declared_at=now,
+        )
     )
+    trail = audit.about(session, application, at=now, actor=member_user_id)
+    trail.record(
+        "conflict.declared",
+        reason=reason,
+        constituency=member.constituency if member is not None else "staff",
+        connected_to=connected_to,
+    )
+    if connected_to is not None:
+        await record_answer(session, application, member_user_id, CONFLICT, connected_to, now)
+    withdrawn = None
+    # Once decided the votes are final; staff not on the roster have no vote.
+    if member is not None and await current_decision(session, application) is None:
+        withdrawn = await _withdraw_vote(session, application, member, now)
     return ConflictResult(application_id, withdrawn)
 
 
@@ -161,11 +205,17 @@ async def recuse(
     actor: str,
     action: str = "conflict.declared",
 ) -> VoteChoice | None:
-    """Recuse a member from an application (a declared conflict, or the named endorser, by
+    """Recuse a member from an application without their declaring it (the named endorser, by
     `actor`); their vote in the current round is withdrawn. Returns the vote withdrawn."""
     assert application.id is not None and member.id is not None
     session.add(
-        Conflict(application_id=application.id, member_id=member.id, reason=reason, declared_at=now)
+        Conflict(
+            application_id=application.id,
+            slack_user_id=member.slack_user_id,
+            member_id=member.id,
+            reason=reason,
+            declared_at=now,
+        )
     )
     trail = audit.about(session, application, at=now, actor=actor)
     trail.record(
@@ -174,6 +224,72 @@ async def recuse(
     if await current_decision(session, application) is None:  # else the votes are final
         return await _withdraw_vote(session, application, member, now)
     return None
+
+
+WITHDRAWAL_REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class ConflictWithdrawn:
+    application_id: int
+    council: str
+
+
+async def withdraw_conflict(
+    session: AsyncSession,
+    *,
+    application_id: int,
+    user_id: str,
+    reason: str,
+    now: datetime,
+) -> ConflictWithdrawn:
+    """Withdraw the conflict `user_id` declared, before the decision, with a reason: they may
+    vote (or, for staff, decide) again. Afterwards the decision was made without them, so the
+    conflict stands."""
+    reason = reason.strip()
+    if not reason or len(reason) > WITHDRAWAL_REASON_MAX:
+        raise Refused(Refusal.BAD_REASON, field="reason", limit=WITHDRAWAL_REASON_MAX)
+    application = await locked_application(session, application_id)
+    if application.endorser_user_id == user_id:
+        raise Refused(Refusal.ENDORSER_RECUSED)  # the endorser's recusal is for good
+    council = await session.get(Council, application.council_id)
+    name = council.name if council is not None else ""
+    conflict = await conflict_of(session, application_id, user_id)
+    if conflict is None:
+        raise Refused(Refusal.NO_CONFLICT, council=name)
+    if not ApplicationStatus(application.status).is_open or (
+        await current_decision(session, application) is not None
+    ):
+        raise Refused(Refusal.CONFLICT_FINAL, council=name)
+    await session.delete(conflict)
+    answer = (
+        await session.exec(
+            select(ConnectionAnswer).where(
+                ConnectionAnswer.application_id == application_id,
+                ConnectionAnswer.slack_user_id == user_id,
+            )
+        )
+    ).first()
+    if answer is not None:  # their prompt is answered: they now say they have no conflict
+        await record_answer(session, application, user_id, NO_CONFLICT, answer.connected_to, now)
+    audit.about(session, application, at=now, actor=user_id).record(
+        "conflict.withdrawn", reason=reason, declared_reason=conflict.reason
+    )
+    return ConflictWithdrawn(application_id, name)
+
+
+async def open_conflicts(session: AsyncSession, user_id: str) -> list[tuple[Application, Council]]:
+    """The applications `user_id` declared a conflict on, with their councils (any status)."""
+    rows = (
+        await session.exec(
+            select(Application, Council)
+            .join(Conflict, col(Conflict.application_id) == col(Application.id))
+            .join(Council, col(Council.id) == col(Application.council_id))
+            .where(Conflict.slack_user_id == user_id)
+            .order_by(col(Application.id).desc())
+        )
+    ).all()
+    return [(a, c) for a, c in rows]
 
 
 async def _withdraw_vote(
@@ -228,14 +344,32 @@ def _keep_change(
         )
 
 
-async def recusals(session: AsyncSession, application_id: int) -> list[tuple[Member, Conflict]]:
+async def recusals(session: AsyncSession, application_id: int) -> list[Conflict]:
     """Who is recused from the application and why, oldest first."""
-    rows = (
-        await session.exec(
-            select(Member, Conflict)
-            .join(Conflict, col(Conflict.member_id) == col(Member.id))
-            .where(Conflict.application_id == application_id)
-            .order_by(col(Conflict.declared_at))
-        )
-    ).all()
-    return [(m, c) for m, c in rows]
+    rows = await session.exec(
+        select(Conflict)
+        .where(Conflict.application_id == application_id)
+        .order_by(col(Conflict.declared_at))
+    )
+    return list(rows.all())
+
+
+WITHDRAW_USAGE = "conflict withdraw <council> <reason>"
+
+
+async def withdraw_named_conflict(
+    session: AsyncSession, *, user_id: str, text: str, now: datetime
+) -> ConflictWithdrawn:
+    """`conflict withdraw <council> <reason>`: withdraw `user_id`'s conflict on the council's
+    latest application they declared one on."""
+    declared = await open_conflicts(session, user_id)
+    if not declared:
+        raise Refused(Refusal.NO_CONFLICT, council="any application")
+    council, reason = await council_then_reason(
+        session, text, {c.id for _, c in declared if c.id is not None}, WITHDRAW_USAGE
+    )
+    application = next(a for a, c in declared if c.id == council.id)
+    assert application.id is not None
+    return await withdraw_conflict(
+        session, application_id=application.id, user_id=user_id, reason=reason, now=now
+    )

@@ -71,7 +71,10 @@ async def on_declare_conflict(
     view = await attempt(
         deps,
         lambda session: conflict_form(
-            session, button_value.read_id(action.get("value")), person.user_id
+            session,
+            button_value.read_id(action.get("value")),
+            person.user_id,
+            deps.settings.staff,
         ),
         person.refuse,
         write=False,

@@ -8,6 +8,8 @@ from bot.domain import ids
 from bot.sending.db_errors import tells_when_database_is_down
 from handlers.commands import (  # noqa: F401  (they register their sub-commands)
     applications,
+    connections,
+    corrections,
     decide,
     endorse,
     extend,

@@ -40,6 +40,7 @@ async def on_conflict_submitted(
             member_user_id=user,
             reason=review_state.conflict_reason(view),
             now=deps.clock.now(),
+            staff=deps.settings.staff,
         ),
     )
     if result is None:

@@ -1,14 +1,14 @@
-"""Who may do what: every command, button and modal submission against five actors.
+"""Who may do what: every command, button and modal submission against six actors.
 
-Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of the working group, a member
-recused by a declared conflict, a member named in Slack as the application's endorser (recused
-for that; only they may press the buttons in the DM that asks them), and an outsider. Each row
-of the table says what each actor gets: ALLOWED (the expected text or form, and never what
-`Shown.never` lists: DESIGN.md §4, "Who sees what"), or a polite refusal only they see, with
-nothing changed in the database. Staff who are not on the roster cannot vote or declare
-conflicts: DESIGN.md §4, "Anyone not on the roster gets a polite refusal" — staff record
-decisions instead; to vote, a member of staff is added to the roster (the `national`
-constituency) like anyone else.
+Actors: staff (in SANCTUARY_STAFF, not on the roster), a member of staff who declared a conflict
+on the application, a member of the working group, a member recused by a declared conflict, a
+member named in Slack as the application's endorser (recused for that, for good; only they may
+press the buttons in the DM that asks them), and an outsider. Each row of the table says what
+each actor gets: ALLOWED (the expected text or form, and never what `Shown.never` lists:
+DESIGN.md §4, "Who sees what"), or a polite refusal only they see, with nothing changed in the
+database. Staff who are not on the roster cannot vote (DESIGN.md §4: to vote, a member of staff
+is added to the roster like anyone else), but they may declare conflicts, and a member of staff
+with a conflict cannot record the decision: another member of staff does.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.services.endorsements import recuse_endorser
 from bot.standin import SignedSlackClient, SlackStandIn
 from models.db import transaction
 from models.tables import Application, AuditEntry, Conflict, Decision, Member, Vote
-from tests.conftest import OUTSIDER, STAFF
+from tests.conftest import OUTSIDER, STAFF, STAFF_2
 from tests.e2e.helpers_review import add_roster, post_application
 from tests.e2e.test_registration import answers, open_modal, pick
 
@@ -36,6 +36,7 @@ RECUSED = "U0TRUST001"
 ENDORSER = "U0GROUP001"
 ACTORS = {
     "staff": STAFF,
+    "conflicted staff": STAFF_2,
     "member": MEMBER,
     "recused": RECUSED,
     "endorser": ENDORSER,
@@ -61,9 +62,13 @@ class Shown(str):
 STAFF_ONLY = "is for City of Sanctuary UK staff"
 NOT_MEMBER_VOTE = "only members of the working group can vote"
 NOT_MEMBER_CONFLICT = "only members of the working group can declare a conflict"
+NOT_MEMBER_ANSWER = "only members of the working group can answer a connection prompt"
 RECUSED_VOTE = "declared a conflict of interest on this application"
 ENDORSER_RECUSED = "named as the endorser of this application"
 NOT_ENDORSER = "only the endorser named on this application"
+CONFLICTED_DECIDER = "another member of staff must"
+NOT_CONNECTED = "You are not connected to"
+NO_CONFLICT = "You have no conflict of interest declared"
 PRIVATE = "for the working group and City of Sanctuary UK staff only"
 VIEW = "<opens a form>"
 VOTER = "U0OFFCR001"  # voted Approve in the scene
@@ -84,18 +89,37 @@ def everyone(text: str) -> dict[str, str]:
     return dict.fromkeys(ACTORS, text)
 
 
-def staff_only(allowed: str, refused: str = STAFF_ONLY) -> dict[str, str]:
+def staff_only(
+    allowed: str, refused: str = STAFF_ONLY, *, conflicted: str | None = None
+) -> dict[str, str]:
+    """Staff get `allowed`; the conflicted member of staff too, unless `conflicted` says what
+    they are told instead."""
     no = Refused(refused)
-    return {"staff": allowed, "member": no, "recused": no, "endorser": no, "outsider": no}
+    also = allowed if conflicted is None else Refused(conflicted)
+    return {
+        "staff": allowed,
+        "conflicted staff": also,
+        "member": no,
+        "recused": no,
+        "endorser": no,
+        "outsider": no,
+    }
 
 
 def endorser_only(allowed: str) -> dict[str, str]:
     no = Refused(NOT_ENDORSER)
-    return {"staff": no, "member": no, "recused": no, "endorser": allowed, "outsider": no}
+    return {
+        "staff": no,
+        "conflicted staff": no,
+        "member": no,
+        "recused": no,
+        "endorser": allowed,
+        "outsider": no,
+    }
 
 
 VOTE = {"staff": Refused(NOT_MEMBER_VOTE), "member": "Vote ", "recused": Refused(RECUSED_VOTE)}
-VOTE["outsider"] = Refused(NOT_MEMBER_VOTE)
+VOTE["outsider"] = VOTE["conflicted staff"] = Refused(NOT_MEMBER_VOTE)
 VOTE["endorser"] = Refused(ENDORSER_RECUSED)
 
 TABLE: list[Case] = [
@@ -106,6 +130,7 @@ TABLE: list[Case] = [
         "status sheffield",
         {
             "staff": Shown("1 vote cast", never=("I chair",)),
+            "conflicted staff": Shown("1 vote cast", never=("I chair",)),
             "member": Shown("1 vote cast", never=("I chair",)),
             "recused": Shown("1 vote cast", never=("I chair",)),
             "endorser": Shown("1 vote cast", never=("I chair",)),
@@ -117,6 +142,7 @@ TABLE: list[Case] = [
         "history sheffield",
         {
             "staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
+            "conflicted staff": Shown(f"<@{VOTER}> voted Approve", never=("I chair",)),
             "member": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
             "recused": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
             "endorser": Shown("A member voted", never=(VOTER, "Approve", "I chair")),
@@ -130,6 +156,7 @@ TABLE: list[Case] = [
         "group",
         {
             "staff": "lived",
+            "conflicted staff": "lived",
             "member": "lived",
             "recused": "lived",
             "endorser": "lived",
@@ -141,6 +168,7 @@ TABLE: list[Case] = [
         "app_home_opened",
         {
             "staff": Shown("Pipeline (staff)", never=("I chair",)),
+            "conflicted staff": Shown("Pipeline (staff)", never=("I chair",)),
             "member": Shown("Waiting for your vote", never=("Pipeline", "I chair")),
             "recused": Shown("You are recused from", never=("Pipeline", "I chair")),
             "endorser": Shown("You are recused from", never=("Pipeline", "I chair")),
@@ -155,6 +183,7 @@ TABLE: list[Case] = [
         ids.SHOW_CONTACTS,
         {
             "staff": VIEW,
+            "conflicted staff": VIEW,
             "member": VIEW,
             "recused": VIEW,
             "endorser": VIEW,
@@ -163,7 +192,23 @@ TABLE: list[Case] = [
     ),
     Case("command", "group add <@U0NEWMEMB1> lived", staff_only("Added <@U0NEWMEMB1>")),
     Case("command", "group remove <@U0GROUP002>", staff_only("Removed <@U0GROUP002>")),
-    Case("command", "decide sheffield", staff_only(VIEW)),
+    Case(
+        "command",
+        "group link <@U0GROUP001> Yorkshire and the Humber",
+        staff_only("Connected <@U0GROUP001> to the Yorkshire and The Humber region"),
+    ),
+    Case(
+        "command",
+        "group unlink <@U0GROUP001> yorkshire & the humber",
+        staff_only("no longer connected"),
+    ),
+    Case("command", "decide sheffield", staff_only(VIEW, conflicted=CONFLICTED_DECIDER)),
+    Case("command", "amend sheffield", staff_only("No decided application matches")),
+    Case(
+        "command",
+        "end sheffield the council rescinded its motion",
+        staff_only(Refused("has no current membership")),
+    ),
     Case("command", "extend sheffield 3 Two members were away", staff_only("extended until")),
     Case("command", "endorse sheffield By email", staff_only("Recorded the endorsement")),
     Case("button", ids.VOTE_APPROVE, VOTE),
@@ -174,19 +219,46 @@ TABLE: list[Case] = [
         "button",
         ids.DECLARE_CONFLICT,
         {
-            "staff": Refused(NOT_MEMBER_CONFLICT),
+            "staff": VIEW,
+            "conflicted staff": Refused("already declared"),
             "member": VIEW,
             "recused": Refused("already declared"),
             "endorser": Refused(ENDORSER_RECUSED),
             "outsider": Refused(NOT_MEMBER_CONFLICT),
         },
     ),
-    Case("button", ids.RECORD_DECISION, staff_only(VIEW)),
+    Case(
+        "button",
+        ids.CONFIRM_NO_CONFLICT,
+        {
+            "staff": Refused(NOT_CONNECTED),
+            "conflicted staff": Refused(NOT_CONNECTED),
+            "member": Refused(NOT_CONNECTED),
+            "recused": Refused(NOT_CONNECTED),
+            "endorser": Refused(NOT_CONNECTED),
+            "outsider": Refused(NOT_MEMBER_ANSWER),
+        },
+    ),
+    Case("button", ids.RECORD_DECISION, staff_only(VIEW, conflicted=CONFLICTED_DECIDER)),
     Case("button", ids.EDIT_APPLICATION, staff_only(VIEW)),
     Case("button", ids.WITHDRAW_APPLICATION, staff_only(VIEW)),
     Case("button", ids.ENDORSE, endorser_only("your endorsement of"), where="dm"),
     Case("button", ids.CANNOT_ENDORSE, endorser_only("you cannot endorse"), where="dm"),
     Case("button", ids.ASK_ENDORSEMENT_QUESTION, endorser_only(VIEW), where="dm"),
+    # Last: withdrawing a conflict changes what the rows above would answer; the endorser's
+    # recusal cannot be withdrawn.
+    Case(
+        "command",
+        "conflict withdraw sheffield I was wrong",
+        {
+            "staff": Refused(NO_CONFLICT),
+            "conflicted staff": "is withdrawn",
+            "member": Refused(NO_CONFLICT),
+            "recused": "is withdrawn",
+            "endorser": Refused(ENDORSER_RECUSED),
+            "outsider": Refused(NO_CONFLICT),
+        },
+    ),
 ]
 
 
@@ -210,7 +282,7 @@ async def snapshot(bot: Runtime) -> dict[str, Any]:
 @pytest.fixture
 async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -> str:
     """A roster, an application under review naming ENDORSER in Slack (asked by DM, and so
-    recused), RECUSED's declared conflict and VOTER's vote; returns the post's ts."""
+    recused), and the conflicts RECUSED and STAFF_2 declared; returns the post's ts."""
     await add_roster(bot.deps, standin)
     standin.add_user("U0NEWMEMB1", "Newcomer")
     app_id, ts = await post_application(
@@ -221,13 +293,14 @@ async def scene(bot: Runtime, standin: SlackStandIn, slack: SignedSlackClient) -
         assert application is not None
         await recuse_endorser(session, application, bot.deps.clock.now())
     assert (await ask_endorser(bot.deps, bot.client, app_id)).ok
-    await slack.block_action(RECUSED, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
-    await standin.wait_until(lambda: standin.last_view(RECUSED) is not None)
-    modal = standin.last_view(RECUSED)
-    assert modal is not None
-    state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: "I chair the group"})
-    await slack.view_submission(RECUSED, modal, state)
-    await standin.wait_until(lambda: bool(standin.ephemerals(RECUSED)))
+    for user, reason in ((RECUSED, "I chair the group"), (STAFF_2, "I used to work there")):
+        await slack.block_action(user, ids.DECLARE_CONFLICT, message_ts=ts, value=f"{app_id}:1")
+        await standin.wait_until(lambda user=user: standin.last_view(user) is not None)
+        modal = standin.last_view(user)
+        assert modal is not None
+        state = slack.fill_view_state(modal, {ids.CONFLICT_REASON_BLOCK: reason})
+        await slack.view_submission(user, modal, state)
+        await standin.wait_until(lambda user=user: bool(standin.ephemerals(user)))
     await slack.block_action(VOTER, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1")
     await standin.wait_until(lambda: bool(standin.ephemerals(VOTER)))
     return ts
@@ -340,7 +413,8 @@ async def test_staff_forms_submitted_by_others_are_refused(
 @pytest.mark.parametrize(
     ("actor", "allowed"),
     [
-        ("staff", False),
+        ("staff", True),
+        ("conflicted staff", False),
         ("member", True),
         ("recused", False),
         ("endorser", False),
@@ -366,7 +440,7 @@ async def test_conflict_form_submission(
     if allowed:
         await standin.wait_until(
             lambda: any(
-                "Conflict of interest recorded" in e.text for e in standin.ephemerals(MEMBER)
+                "Conflict of interest recorded" in e.text for e in standin.ephemerals(ACTORS[actor])
             )
         )
         assert (await snapshot(bot))["Conflict"] == before["Conflict"] + 1

@@ -61,7 +61,8 @@ async def _seed(sessions: SessionFactory, clock: FixedClock) -> None:
         session.add(
             Conflict(
                 application_id=york_app.id,  # type: ignore[arg-type]
-                member_id=gareth.id,  # type: ignore[arg-type]
+                slack_user_id=gareth.slack_user_id,
+                member_id=gareth.id,
                 reason="I work for the council",
                 declared_at=now,
             )

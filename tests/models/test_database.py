@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from models.db import SessionFactory, make_engine, make_session_factory, transaction
 from models.migrate import current_revision, head_revision, upgrade
-from models.tables import AuditEntry, Member, ReminderLedger, Vote, metadata
+from models.tables import AuditEntry, Conflict, Member, ReminderLedger, Vote, metadata
 from tests.conftest import START
 
 
@@ -140,6 +140,34 @@ async def test_upgrade_marks_open_claims_as_maybe_handed_to_slack(tmp_path: Path
         ).all()
     await engine.dispose()
     assert [r.first_attempt_at for r in rows] == [START, None, None]
+
+
+async def test_upgrade_keys_earlier_conflicts_by_their_members_slack_user(tmp_path: Path) -> None:
+    """Conflicts are keyed by Slack user since staff declare them too: earlier ones keep theirs."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade(engine, "0008")  # the revision before 0005 (revisions land out of order)
+    sessions = make_session_factory(engine)
+    # Rows as the 0008 schema had them (today's tables have columns it had not).
+    async with engine.begin() as conn:
+        await _old_council_and_application(conn, 1, "E08000019", posted=True)
+        await conn.execute(
+            text(
+                "INSERT INTO member (id, slack_user_id, constituency, active, added_by, added_at) "
+                "VALUES (7, 'U0LIVED001', 'lived', true, 'U0STAFF001', '2026-03-02 10:00:00')"
+            )
+        )
+        # As the schema had it before: by member only.
+        await conn.execute(
+            text(
+                "INSERT INTO conflict (application_id, member_id, reason, declared_at) "
+                "VALUES (1, 7, 'I work there', '2026-03-02 10:00:00')"
+            )
+        )
+    await upgrade(engine)
+    async with sessions() as session:
+        conflict = (await session.exec(select(Conflict))).one()
+    await engine.dispose()
+    assert (conflict.slack_user_id, conflict.member_id) == ("U0LIVED001", 7)
 
 
 async def test_upgrade_asks_for_each_post_then_in_the_channel_to_stop_naming_contacts(

@@ -11,4 +11,4 @@ def test_each_job_id_is_its_function_and_its_description_starts_with_that_verb()
         verb = job.id.split("-")[0]
         assert job.description.startswith(verb.capitalize() + " ")
         assert job.description.endswith(".")
-    assert len({job.id for job in JOBS}) == len(JOBS) == 6
+    assert len({job.id for job in JOBS}) == len(JOBS) == 8
