@@ -127,9 +127,21 @@ def _scan_sentence(job_id: str, result: object) -> str:
     if job_id == "send-review-reminders":
         votes = len(getattr(result, "vote_reminders", []))
         warnings = len(getattr(result, "quorum_warnings", []))
-        return f"{votes} vote reminder(s) and {warnings} quorum warning(s) sent."
+        closed = len(getattr(result, "closed", []))
+        ready = len(getattr(result, "ready_to_decide", []))
+        return (
+            f"{votes} vote reminder(s) and {warnings} quorum warning(s) sent; voting closed on "
+            f"{closed} application(s) at their deadline, {ready} 'ready to decide' message(s) "
+            "sent to staff."
+        )
+    if job_id == "send-due-connection-prompts" and isinstance(result, int):
+        return f"{result} prompt(s) sent to people connected to an application under review."
+    if job_id == "show-pending-amendments" and isinstance(result, int):
+        return f"{result} amended decision(s) now shown on their post."
     if job_id == "forget-old-event-ids" and isinstance(result, int):
         return f"{result} Slack event id(s) too old to be retried forgotten."
+    if isinstance(result, int):
+        return f"{result} done."
     return str(result)
 
 

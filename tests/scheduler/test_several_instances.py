@@ -119,7 +119,11 @@ async def test_scan_all_says_in_sentences_what_each_scan_did(
     }
     assert said["post-pending-applications"] == "Nothing was waiting to be posted."
     assert said["erase-lapsed-contacts"] == "No contact details were past the retention period."
-    assert said["send-review-reminders"] == "0 vote reminder(s) and 0 quorum warning(s) sent."
+    assert said["send-review-reminders"].startswith(
+        "0 vote reminder(s) and 0 quorum warning(s) sent; voting closed on 0 application(s)"
+    )
+    assert said["send-due-connection-prompts"].startswith("0 prompt(s) sent")
+    assert said["show-pending-amendments"] == "0 amended decision(s) now shown on their post."
     assert said["forget-old-event-ids"].endswith("forgotten.")
     for sentence in said.values():  # no Python values: [], ReminderReport(...), a bare 0
         assert not re.search(r"\[\]|[A-Z]\w+\(|^\d+$", sentence), sentence
