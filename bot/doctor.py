@@ -24,7 +24,7 @@ from bot.preflight import (
     open_socket_url,
     slack_answer,
 )
-from models.db import is_sqlite
+from models.db import is_sqlite, missing_sqlite_folder
 from models.migrate import current_revision, head_revision
 
 
@@ -152,6 +152,9 @@ def _missing_sqlite_file(url: str) -> Path | None:
 
 async def _database(settings: Settings) -> Finding:
     url = settings.database_url
+    no_folder = missing_sqlite_folder(url)
+    if no_folder is not None:  # `db upgrade` could not make it there either
+        return Finding(False, "Database", no_folder)
     missing = _missing_sqlite_file(url)
     if missing is not None:
         return Finding(

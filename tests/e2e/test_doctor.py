@@ -93,6 +93,19 @@ async def test_a_refused_bot_token_and_a_missing_database(process: Bot, tmp_path
     assert not (tmp_path / "never-made.db").exists()  # the doctor changes nothing
 
 
+async def test_a_database_in_a_folder_that_does_not_exist_is_not_told_to_db_upgrade(
+    process: Bot, tmp_path: Path
+) -> None:
+    # `db upgrade` would fail there too: the advice is to make the folder (as `run` says).
+    process.env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'gone' / 'x.db'}"
+    status, checks = await _doctor(process)
+    assert status == 1
+    assert checks["Database"] == (
+        f"FAIL: Cannot open the SQLite database {tmp_path / 'gone' / 'x.db'}: the folder "
+        f"{tmp_path / 'gone'} does not exist. Create it, or correct DATABASE_URL."
+    )
+
+
 async def test_socket_mode_checks_the_app_token(process: Bot, standin: SlackStandIn) -> None:
     del process.env["SLACK_SIGNING_SECRET"]
     process.env["SLACK_APP_TOKEN"] = APP_TOKEN
