@@ -7,7 +7,9 @@ it. Slack out of reach is not a failure of the settings: `patiently` tries again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.config import Settings
 from bot.domain.scopes import BOT_SCOPES, missing_scopes
+from bot.sending.slack_health import SlackHealth
 from models.db import describe_database_error, make_engine, missing_sqlite_folder
 from models.migrate import upgrade
 
@@ -98,6 +101,13 @@ def _reason(error: BaseException) -> str:
         return "no answer in time"
     text = str(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _socket_reason(error: BaseException) -> str:
+    """Why the websocket did not open, without its address (it carries a one-time ticket)."""
+    if isinstance(error, aiohttp.ClientResponseError):  # the handshake was refused
+        return f"Slack answered HTTP {error.status}"
+    return _reason(error)
 
 
 def _code(error: SlackApiError) -> str:
@@ -213,11 +223,17 @@ class PatientSocketModeClient(SocketModeClient):
     """Socket Mode that waits quietly while Slack is out of reach, and gives up for good when
     Slack refuses the app token: `refused` then holds the one line to stop with."""
 
-    def __init__(self, app_token: str, web_client: AsyncWebClient) -> None:
+    def __init__(
+        self, app_token: str, web_client: AsyncWebClient, health: SlackHealth | None = None
+    ) -> None:
         super().__init__(app_token=app_token, web_client=web_client)
         self.refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.health = health or SlackHealth()
+        self.health.socket = "connecting"
 
     async def issue_new_wss_url(self) -> str:
+        self.health.socket = "connecting"  # the connection is being made (again)
+
         async def once() -> str:
             return await open_socket_url(self.web_client, self.app_token)
 
@@ -230,6 +246,64 @@ class PatientSocketModeClient(SocketModeClient):
         # client log a traceback and try again every few seconds, for ever.
         await asyncio.Event().wait()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def connect(self) -> None:
+        """Connect (at start, and again whenever the connection is lost): one log line per
+        failed attempt, growing pauses, a fresh address from Slack each time (they expire).
+        slack_sdk's own loop logged a traceback every 5 s, for ever, retrying the old address.
+        Returns once connected, or when the client is closed (SIGTERM cancels it too)."""
+        for attempt, pause in enumerate(_pauses(), start=1):
+            if self.closed:
+                return
+            self.health.socket = "connecting"
+            try:
+                await self._connect_once()
+            except Exception as error:  # no route, a refused handshake, a time-out: again
+                if self.closed:
+                    return
+                self.wss_uri = None
+                log.warning(
+                    "Cannot connect to Slack in Socket Mode (%s); trying again in %g s "
+                    "(attempt %d)",
+                    _socket_reason(error),
+                    pause,
+                    attempt,
+                )
+            else:
+                self.health.socket = "connected"
+                log.info("Connected to Slack in Socket Mode")
+                return
+            await asyncio.sleep(pause)
+
+    async def _connect_once(self) -> None:
+        """What one turn of slack_sdk's `SocketModeClient.connect` loop does (slack_sdk 3.x):
+        leave the old session, open the websocket, and start its monitor and receiver."""
+        old_session = self.current_session
+        self.auto_reconnect_enabled = False  # until connected: the monitor must not race us
+        if old_session is not None:
+            with contextlib.suppress(Exception):  # a broken session may fail to close
+                await old_session.close()
+        if self.aiohttp_client_session.closed and not self.closed:
+            self.aiohttp_client_session = aiohttp.ClientSession()
+        if self.wss_uri is None:
+            self.wss_uri = await self.issue_new_wss_url()
+        self.current_session = await self.aiohttp_client_session.ws_connect(
+            self.wss_uri,
+            autoping=False,
+            heartbeat=self.ping_interval,
+            proxy=self.proxy,
+            ssl=self.web_client.ssl if self.web_client.ssl is not None else True,
+        )
+        self.auto_reconnect_enabled = self.default_auto_reconnect_enabled
+        self.stale = False
+        log.debug("Socket Mode session %s established", await self.session_id())
+        await self.current_session.ping(f"sdk-ping-pong:{time.time()}".encode())
+        if self.current_session_monitor is not None:
+            self.current_session_monitor.cancel()
+        self.current_session_monitor = asyncio.ensure_future(self.monitor_current_session())
+        if self.message_receiver is not None:
+            self.message_receiver.cancel()
+        self.message_receiver = asyncio.ensure_future(self.receive_messages())
 
 
 async def open_database(url: str, *, migrate: bool = True) -> AsyncEngine:

@@ -275,10 +275,9 @@ async def _serve_socket_mode(
 ) -> None:
     # Slack's requests come over the socket; the health check and the register over HTTP.
     runtime = await _unless_stopped(stop, start_http(settings, with_slack_events=False))
-    socket = PatientSocketModeClient(settings.app_token or "", checker)
+    socket = PatientSocketModeClient(settings.app_token or "", checker, runtime.deps.slack_health)
     handler = DurableSocketModeHandler(runtime.inbound, socket)
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
-    connecting.add_done_callback(_say_connected)
     try:
         log.info("Listening on %s (GET /healthz, GET /network)", runtime.bound)
         # Until SIGTERM or Ctrl-C, or Slack refusing the app token (at a reconnection).
@@ -291,8 +290,3 @@ async def _serve_socket_mode(
         await runtime.stop()
     if socket.refused.done():
         raise StartupError(socket.refused.result())
-
-
-def _say_connected(connecting: asyncio.Future[None]) -> None:
-    if not connecting.cancelled() and connecting.exception() is None:
-        log.info("Connected to Slack in Socket Mode")

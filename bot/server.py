@@ -54,11 +54,14 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:  # any database failure means "not healthy"; no details leak
         log.warning("Health check: the database is unavailable (%s)", type(error).__name__)
         return web.json_response({"ok": False, "database": "unavailable"}, status=503)
+    # Socket Mode: whether the connection to Slack is up. Not a failure while it is being made
+    # again (it is, on its own, with growing pauses; restarting the bot would not help).
+    socket = {} if deps.slack_health.socket is None else {"socket": deps.slack_health.socket}
     unreachable = deps.slack_health.unreachable
     if unreachable is not None:
         # Slack refuses the bot's token (invalid_auth, account_inactive): only the error code.
-        return web.json_response({"ok": False, "slack": unreachable}, status=503)
-    return web.json_response({"ok": True})
+        return web.json_response({"ok": False, "slack": unreachable, **socket}, status=503)
+    return web.json_response({"ok": True, **socket})
 
 
 class _Render(Protocol):

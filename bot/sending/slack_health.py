@@ -31,6 +31,9 @@ class SlackHealth:
     def __init__(self) -> None:
         self._refused: dict[str, Refusal] = {}
         self.unreachable: str | None = None  # the error code, while the token is refused
+        # Socket Mode only: "connected", or "connecting" (at start, and while Slack is out of
+        # reach after a lost connection); shown by GET /healthz.
+        self.socket: str | None = None
 
     def held_back(self, conversation: str, now: datetime) -> Refusal | None:
         """The refusal that keeps `conversation` from being tried at `now`, if any."""

@@ -23,12 +23,19 @@ class SocketModeServer:
         self._ids = itertools.count(1)
         self._connected = asyncio.Condition()
         self.opened = 0  # connections made so far (a restarted app makes a new one)
+        # While true, the websocket handshake fails (Slack's socket host out of reach, although
+        # apps.connections.open answered): `refused` counts the attempts.
+        self.refusing = False
+        self.refused = 0
 
     @property
     def connections(self) -> int:
         return len(self._connections)
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing:
+            self.refused += 1
+            return web.Response(status=503, text="Service Unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json(

@@ -4,6 +4,7 @@ both modes (DESIGN.md section 6)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -36,10 +37,14 @@ async def test_socket_mode_serves_healthz_and_the_public_register_on_port(
     socket_bot: BotProcess,
 ) -> None:
     assert "SLACK_SIGNING_SECRET" not in socket_bot.env  # Socket Mode needs none
+    for _ in range(100):  # the stand-in has seen the connection; the bot says so just after
+        if "Connected to Slack in Socket Mode" in socket_bot.log():
+            break
+        await asyncio.sleep(0.05)
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{socket_bot.url}/healthz") as response:
             assert response.status == 200, socket_bot.log()
-            assert await response.json() == {"ok": True}
+            assert await response.json() == {"ok": True, "socket": "connected"}
         async with http.get(f"{socket_bot.url}/network") as response:
             assert response.status == 200
             page = await response.text()

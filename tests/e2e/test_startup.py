@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from bot.standin import APP_TOKEN, CHANNEL_ID, SlackStandIn
+from tests.conftest import STAFF
 from tests.e2e.helpers_process import PROJECT, Bot, free_port
 
 # What `run` is allowed beyond its drain time (it has nothing to drain in these tests).
@@ -87,6 +88,80 @@ async def test_with_no_route_to_slack_it_retries_quietly_and_stops_on_sigterm(
     assert len(log.splitlines()) <= len(attempts) + 2, log
 
 
+async def _healthz(process: Bot) -> tuple[int, object]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{process.env['PORT']}/healthz") as response,
+    ):
+        return response.status, await response.json()
+
+
+def _pauses_and_attempts(log: str, pattern: str) -> list[tuple[str, str]]:
+    attempts = [line for line in log.splitlines() if re.search(pattern, line)]
+    return [re.search(r"in (\d+) s \(attempt (\d+)\)", a).groups() for a in attempts]  # type: ignore[union-attr]
+
+
+async def test_when_the_socket_mode_websocket_fails_it_retries_quietly_and_stops_on_sigterm(
+    process: Bot, standin: SlackStandIn
+) -> None:
+    # apps.connections.open answers, but Slack's websocket host cannot be reached.
+    del process.env["SLACK_SIGNING_SECRET"]
+    process.env["SLACK_APP_TOKEN"] = APP_TOKEN
+    standin.socket_mode.refusing = True
+    await process.start("run")
+    await process.wait_for_output(r"Cannot connect to Slack in Socket Mode", count=3, timeout=40)
+    # The health check says so, without failing: the bot reconnects on its own.
+    assert await _healthz(process) == (200, {"ok": True, "socket": "connecting"})
+    status, took = await process.stop_by_signal()
+    assert status == 0, process.log()
+    assert took < STOP_WITHIN_SECONDS, process.log()
+    log = process.log()
+    assert "Traceback" not in log, log
+    # One line per attempt, with growing pauses; and nothing else repeats.
+    assert _pauses_and_attempts(log, "Cannot connect to Slack in Socket Mode")[:3] == [
+        ("1", "1"),
+        ("2", "2"),
+        ("4", "3"),
+    ], log
+    assert "Failed to connect" not in log  # slack_sdk's own loop, with its traceback
+    # Each attempt asks Slack for a fresh address (they expire), as slack_sdk's loop did not.
+    assert len(standin.calls("apps.connections.open")) >= standin.socket_mode.refused >= 3
+
+
+async def test_a_dropped_socket_mode_connection_is_made_again_quietly_once_slack_is_back(
+    process: Bot, standin: SlackStandIn
+) -> None:
+    del process.env["SLACK_SIGNING_SECRET"]
+    process.env["SLACK_APP_TOKEN"] = APP_TOKEN
+    await process.start("run")
+    await process.wait_for_output("Connected to Slack in Socket Mode")
+    standin.socket_mode.refusing = True
+    await standin.socket_mode.close_all()
+    await process.wait_for_output(r"Cannot connect to Slack in Socket Mode", count=2, timeout=40)
+    standin.socket_mode.refusing = False
+    await standin.socket_mode.wait_connected(timeout=30)
+    await process.wait_for_output("Connected to Slack in Socket Mode", count=2)  # it says so
+    # Connected again: Slack's requests reach the bot over the new connection.
+    ack = await standin.socket_mode.send(
+        "events_api",
+        {
+            "type": "event_callback",
+            "event_id": "Ev0RECONNECT",
+            "event": {"type": "app_home_opened", "user": STAFF, "tab": "home"},
+        },
+    )
+    assert ack["envelope_id"]
+    assert await _healthz(process) == (200, {"ok": True, "socket": "connected"})
+    status, _ = await process.stop_by_signal()
+    assert status == 0, process.log()
+    log = process.log()
+    assert "Traceback" not in log, log
+    assert _pauses_and_attempts(log, "Cannot connect to Slack in Socket Mode")[:2] == [
+        ("1", "1"),
+        ("2", "2"),
+    ], log
+
+
 async def test_ctrl_c_while_slack_is_slow_to_answer_stops_at_once(
     process: Bot, standin: SlackStandIn
 ) -> None:
@@ -110,6 +185,7 @@ async def test_sigterm_in_socket_mode_once_connected_stops_cleanly(
     await process.start("run")
     await standin.socket_mode.wait_connected(timeout=30)
     await process.wait_for_output("Connected to Slack in Socket Mode")
+    assert await _healthz(process) == (200, {"ok": True, "socket": "connected"})
     status, took = await process.stop_by_signal()
     assert status == 0, process.log()
     assert took < STOP_WITHIN_SECONDS
