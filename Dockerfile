@@ -32,7 +32,8 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 3000
 # GET /healthz answers 200 in both modes (HTTP and Socket Mode), 503 when the database or Slack
-# refuses; urllib raises on anything else, so no curl is needed.
+# refuses; urllib raises on anything else, so no curl is needed. In Socket Mode it stays 200
+# while the bot reconnects by itself ("socket": "connecting" in its answer).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
 ENTRYPOINT ["sanctuary-bot"]
