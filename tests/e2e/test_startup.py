@@ -162,6 +162,24 @@ async def test_a_dropped_socket_mode_connection_is_made_again_quietly_once_slack
     ], log
 
 
+async def test_sigterm_while_making_a_lost_socket_mode_connection_again_stops_at_once(
+    process: Bot, standin: SlackStandIn
+) -> None:
+    del process.env["SLACK_SIGNING_SECRET"]
+    process.env["SLACK_APP_TOKEN"] = APP_TOKEN
+    await process.start("run")
+    await process.wait_for_output("Connected to Slack in Socket Mode")
+    standin.socket_mode.refusing = True
+    await standin.socket_mode.close_all()
+    await process.wait_for_output(r"Cannot connect to Slack in Socket Mode", count=2, timeout=40)
+    assert await _healthz(process) == (200, {"ok": True, "socket": "connecting"})
+    status, took = await process.stop_by_signal()
+    assert status == 0, process.log()
+    assert took < STOP_WITHIN_SECONDS, process.log()
+    assert "Traceback" not in process.log()
+    assert "Stopped cleanly" in process.log()
+
+
 async def test_ctrl_c_while_slack_is_slow_to_answer_stops_at_once(
     process: Bot, standin: SlackStandIn
 ) -> None:
