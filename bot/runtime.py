@@ -241,6 +241,12 @@ async def check_slack(settings: Settings, client: AsyncWebClient) -> None:
         await patiently(lambda: open_socket_url(client, app_token), "check SLACK_APP_TOKEN")
 
 
+async def _check_database(settings: Settings) -> None:
+    """The database opens and is at the latest revision (upgraded if not); StartupError if not."""
+    engine = await open_database(settings.database_url)
+    await engine.dispose()
+
+
 async def run_forever(settings: Settings) -> None:
     """`sanctuary-bot run`: until Ctrl-C or SIGTERM, then a clean shutdown. Stops with a
     StartupError (one line) when a token, the channel, the database or the port is wrong."""
@@ -250,6 +256,9 @@ async def run_forever(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     checker = checking_client(settings)
     try:
+        # The machine's own problems first (they stop the bot at once), then Slack's (which,
+        # out of reach, is tried again for as long as it takes).
+        await _unless_stopped(stop, _check_database(settings))
         await _unless_stopped(stop, check_slack(settings, checker))
         if settings.socket_mode:
             await _serve_socket_mode(settings, checker, stop)

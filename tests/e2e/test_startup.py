@@ -303,6 +303,18 @@ async def test_a_database_that_cannot_be_opened_stops_run_with_one_line(
     assert "secret" not in process.log()  # the password is never shown
 
 
+async def test_a_database_that_cannot_be_opened_is_said_at_once_even_with_slack_out_of_reach(
+    process: Bot,
+) -> None:
+    # The machine's own problems first: not hidden behind retries to reach Slack.
+    process.env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens
+    process.env["DATABASE_URL"] = "sqlite:////nonexistent/dir/x.db"
+    await process.start("run")
+    line = await _stops_with_one_line(process)
+    assert "the folder /nonexistent/dir does not exist" in line
+    assert "Cannot reach Slack" not in process.log()
+
+
 # ---- what it says when all is well (issue 14, item 7) -----------------------------------------
 
 
