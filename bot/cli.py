@@ -414,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
         "with the bot in it, and stops with one line saying what to fix if not. Ctrl-C or "
         "SIGTERM stops it, after it has finished what Slack was told was received.",
     )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also log the libraries' own messages (the scheduler's jobs, the migrations)",
+    )
     run.set_defaults(func=cmd_run)
     doctor = command(
         "doctor",

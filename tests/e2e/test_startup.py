@@ -318,8 +318,7 @@ async def test_a_database_that_cannot_be_opened_is_said_at_once_even_with_slack_
 # ---- what it says when all is well (issue 14, item 7) -----------------------------------------
 
 
-async def test_run_logs_where_it_listens_and_no_library_chatter(process: Bot) -> None:
-    await process.start("run")
+async def _until_healthy(process: Bot) -> None:
     port = process.env["PORT"]
     async with aiohttp.ClientSession() as http:
         for _ in range(300):
@@ -331,6 +330,14 @@ async def test_run_logs_where_it_listens_and_no_library_chatter(process: Bot) ->
             except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"/healthz never answered 200:\n{process.log()}")
+
+
+async def test_run_logs_where_it_listens_and_no_library_chatter(process: Bot) -> None:
+    await process.start("run")
+    await _until_healthy(process)
+    port = process.env["PORT"]
     status, _ = await process.stop_by_signal()
     assert status == 0, process.log()
     log = process.log()
@@ -339,3 +346,11 @@ async def test_run_logs_where_it_listens_and_no_library_chatter(process: Bot) ->
     assert "apscheduler" not in log  # "Added job", "Scheduler started": only with --verbose
     assert "Slack accepts the bot token: @sanctuary-bot" in log
     assert "#la-network-working-group is private and the bot is in it" in log
+
+
+async def test_run_verbose_also_logs_the_libraries_own_messages(process: Bot) -> None:
+    await process.start("run", "--verbose")
+    await _until_healthy(process)
+    status, _ = await process.stop_by_signal()
+    assert status == 0, process.log()
+    assert "apscheduler" in process.log()  # "Added job", "Scheduler started"
