@@ -150,6 +150,14 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     assert audit.actor == STAFF and "No lived-experience vote yet" in audit.detail
     history = await _command(slack, standin, STAFF, "history sheffield")
     assert "extended the review by 7 days" in history
+    assert "No lived-experience vote yet" in history
+    # The deadline moving is public (stage and dates); who moved it, and why, are not.
+    public = await _command(slack, standin, OUTSIDER, "history sheffield")
+    assert "Staff extended the review by 7 days (round 1), reopening voting" in public
+    assert "No lived-experience vote yet" not in public and STAFF not in public
+    member = await _command(slack, standin, first["lived"], "history sheffield")
+    assert "extended the review by 7 days" in member
+    assert "No lived-experience vote yet" not in member
 
     # Three days before the new deadline: only those who have not voted in the constituency
     # quorum lacks (lived experience) are reminded; once for this extension.
