@@ -80,8 +80,8 @@ WORDINGS: dict[Refusal, str] = {
         "confirm."
     ),
     Refusal.CONFLICTED_DECIDER: (
-        "You declared a conflict of interest on {council}, so you can't record its decision: "
-        "another member of staff must."
+        "You declared a conflict of interest on {council}, so you can't record or amend its "
+        "decision: another member of staff must."
     ),
     Refusal.NO_CONFLICT: "You have no conflict of interest declared on {council} to withdraw.",
     Refusal.CONFLICT_FINAL: (
