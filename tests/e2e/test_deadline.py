@@ -137,6 +137,12 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     assert "/sanctuary extend <council> <days> <reason>" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7")
     assert "reason" in said
+    # A council misspelt: the error says so in one line, and what was typed is shown to copy.
+    said = await _command(slack, standin, STAFF, "extend sheffeld 7 No <lived> vote & yet")
+    error, typed = said.splitlines()
+    assert error.startswith("No application under review matches `sheffeld`")
+    assert typed == "You typed: /sanctuary extend sheffeld 7 No <lived> vote & yet"
+    assert "No &lt;lived&gt; vote &amp; yet" in str(standin.responses()[-1].body)
     said = await _command(slack, standin, STAFF, "extend sheffield 7 No lived-experience vote yet")
     assert "Voting on Sheffield City Council reopened until" in said
     new_deadline = bot.deps.clock.now() + 7 * DAYS
