@@ -9,6 +9,7 @@ Slack. Every change is audited, so it is in the council's history.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from bot.services.voting import is_recused, recuse
 from models.tables import (
     Application,
     ApplicationStatus,
+    AuditEntry,
     Council,
     EndorsementStatus,
     LedgerState,
@@ -40,6 +42,9 @@ from models.tables import (
 ENDORSEMENT_REQUEST = "endorsement_request"
 ENDORSEMENT_QUESTION = "endorsement_question"
 ENDORSEMENT_SHOWN = "endorsement_shown"
+# The endorser's DM re-rendered after a change (keyed by the change's audit entry), so that it
+# says what they answered instead of asking again.
+ENDORSEMENT_DM_SHOWN = "endorsement_dm_shown"
 
 ENDORSER_RECUSAL_REASON = "Named as the endorser of this application for the local group"
 QUESTION_MAX = 1000
@@ -252,14 +257,54 @@ async def request(session: AsyncSession, application_id: int) -> Request | None:
 
 
 async def record_request_sent(
-    session: AsyncSession, application_id: int, endorser: str, at: datetime
+    session: AsyncSession, application_id: int, endorser: str, *, at: datetime, dm: tuple[str, str]
 ) -> None:
-    """Audit the DM to the endorser, in the transaction that marks it sent."""
+    """Audit the DM to the endorser, with where it is (`dm`: channel, ts) so that it can be
+    rendered again after they answer; in the transaction that marks it sent."""
     application = await session.get(Application, application_id)
     assert application is not None
+    channel, ts = dm
     audit.about(session, application, at=at, actor="system").record(
-        "endorsement.requested", endorser=endorser
+        "endorsement.requested", endorser=endorser, channel=channel, ts=ts
     )
+
+
+@dataclass(frozen=True)
+class EndorserDm:
+    """The DM that asked the application's current endorser, and the application now."""
+
+    application: Application
+    council: str
+    channel: str
+    ts: str
+
+
+async def endorser_dm(session: AsyncSession, application_id: int) -> EndorserDm | None:
+    """Where the DM asking the current endorser is (its `endorsement.requested` entry); None if
+    no endorser is named in Slack or they were never asked."""
+    application = await session.get(Application, application_id)
+    if application is None or not application.endorser_user_id:
+        return None
+    entries = await session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.application_id == application_id,
+            AuditEntry.action == "endorsement.requested",
+        )
+        .order_by(col(AuditEntry.id).desc())
+    )
+    for entry in entries.all():
+        detail = json.loads(entry.detail or "{}")
+        if (
+            isinstance(detail, dict)
+            and detail.get("endorser") == application.endorser_user_id
+            and detail.get("channel")
+            and detail.get("ts")
+        ):
+            council = await session.get(Council, application.council_id)
+            assert council is not None
+            return EndorserDm(application, council.name, str(detail["channel"]), str(detail["ts"]))
+    return None
 
 
 async def pending_requests(session: AsyncSession) -> list[int]:
