@@ -6,11 +6,20 @@ from __future__ import annotations
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.blocks.endorsements import build_endorsement_request, question_to_staff
+from bot.blocks.endorsements import build_endorsement_request, question_erased, question_to_staff
 from bot.sending.context import Deps
-from bot.sending.once import Delivery, Key, Message, Sent, Status, post_once, update_once
+from bot.sending.once import (
+    Delivery,
+    Key,
+    Message,
+    Sent,
+    Status,
+    find_in_slack,
+    post_once,
+    update_once,
+)
 from bot.sending.posts import refresh_post
-from bot.services import endorsements
+from bot.services import endorsements, ledger
 from bot.services.endorsements import EndorsementChange, Question
 
 
@@ -31,7 +40,9 @@ async def ask_endorser(deps: Deps, client: AsyncWebClient, application_id: int) 
         return Message(channel=endorser, text=text, blocks=blocks)
 
     async def record(session: AsyncSession, sent: Sent) -> None:
-        await endorsements.record_request_sent(session, application_id, endorser, sent.at)
+        await endorsements.record_request_sent(
+            session, application_id, endorser, at=sent.at, dm=(sent.channel, sent.ts)
+        )
 
     key = Key(endorsements.ENDORSEMENT_REQUEST, subject_id=application_id, recipient=endorser)
     return await post_once(deps, client, key, render, record)
@@ -49,10 +60,40 @@ async def tell_staff(deps: Deps, client: AsyncWebClient, question: Question) -> 
 
 
 async def show(deps: Deps, client: AsyncWebClient, change: EndorsementChange) -> Delivery:
-    """Re-render the application's post after an endorsement change, once per change."""
+    """Re-render the application's post, and the endorser's DM, after an endorsement change,
+    once each per change; how the post's went."""
     if change.entry_id is None:
         return Delivery(Status.NOT_NEEDED)
     key = Key(endorsements.ENDORSEMENT_SHOWN, subject_id=change.entry_id)
-    return await update_once(
+    shown = await update_once(
         deps, client, key, lambda: refresh_post(deps, client, change.application_id)
     )
+    key = Key(endorsements.ENDORSEMENT_DM_SHOWN, subject_id=change.entry_id)
+    await update_once(deps, client, key, lambda: refresh_endorser_dm(deps, client, change))
+    return shown
+
+
+async def refresh_endorser_dm(
+    deps: Deps, client: AsyncWebClient, change: EndorsementChange
+) -> None:
+    """Render the DM that asked the endorser again from the database: what they answered (or
+    staff recorded) instead of the question, and what they can still change."""
+    async with deps.sessions() as session:
+        dm = await endorsements.endorser_dm(session, change.application_id)
+    if dm is None:
+        return
+    text, blocks = build_endorsement_request(dm.application, dm.council)
+    await client.chat_update(channel=dm.channel, ts=dm.ts, text=text, blocks=blocks)
+
+
+async def forget_question(deps: Deps, client: AsyncWebClient, entry_id: int) -> None:
+    """Render again, without its text, each staff DM that carried the endorser's question
+    `entry_id` (erased on request, bot/services/personal_data.py). Idempotent: run through
+    `update_once` by bot/sending/scrub.py. Slack's failures propagate (the scrub retries)."""
+    async with deps.sessions() as session:
+        sent = await ledger.handed_over(session, endorsements.ENDORSEMENT_QUESTION, entry_id)
+    for key, since in sent:
+        where = Message(channel=key.recipient, text="")
+        found = await find_in_slack(client, key, where, since=since)
+        if found is not None:
+            await client.chat_update(channel=found.channel, ts=found.ts, text=question_erased())
