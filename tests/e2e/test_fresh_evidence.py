@@ -198,6 +198,21 @@ async def test_the_decision_checks_again_what_was_fresh_at_registration(
     assert warning in json.loads(detail)["warnings"][0]
 
 
+async def test_an_endorsement_that_ages_past_12_months_during_the_review_is_warned_of_on_the_post(
+    slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Registered 2 March 2026, voting until 16 March: an endorsement of 10 March 2025 is 11
+    months old when the post goes up and more than 12 before the deadline."""
+    errors = await _register(slack, standin, date(2026, 3, 2), endorsement_date=date(2025, 3, 10))
+    assert errors is None
+    await standin.wait_until(lambda: "deadline" in (posts(standin) or [""])[0])
+    [post] = posts(standin)
+    assert (
+        "The endorsement was given on 10 March 2025: it will be more than 12 months old by the "
+        "review deadline (16 March 2026): ask the local group to endorse the application again."
+    ) in post.replace("*", "")
+
+
 async def test_a_renewal_warns_when_the_strategy_ends_within_the_next_term(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:
