@@ -3,6 +3,8 @@ the DM asking the endorser, their question to staff, and the post re-rendered af
 
 from __future__ import annotations
 
+import functools
+
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,17 +71,31 @@ async def show(deps: Deps, client: AsyncWebClient, change: EndorsementChange) ->
         deps, client, key, lambda: refresh_post(deps, client, change.application_id)
     )
     key = Key(endorsements.ENDORSEMENT_DM_SHOWN, subject_id=change.entry_id)
-    await update_once(deps, client, key, lambda: refresh_endorser_dm(deps, client, change))
+    application_id = change.application_id
+    await update_once(deps, client, key, lambda: refresh_endorser_dm(deps, client, application_id))
     return shown
 
 
-async def refresh_endorser_dm(
-    deps: Deps, client: AsyncWebClient, change: EndorsementChange
-) -> None:
+async def close_endorser_dms(deps: Deps, client: AsyncWebClient) -> list[int]:
+    """Render once more, without buttons, the endorser's DM of each application that closed
+    since (decided or withdrawn); the applications'. Run by the refresh job."""
+    async with deps.sessions() as session:
+        due = await endorsements.closed_with_dm_open(session)
+    done = []
+    for application_id in due:
+        key = Key(endorsements.ENDORSEMENT_DM_CLOSED, subject_id=application_id)
+        refresh = functools.partial(refresh_endorser_dm, deps, client, application_id)
+        delivery = await update_once(deps, client, key, refresh)
+        if delivery.ok:
+            done.append(application_id)
+    return done
+
+
+async def refresh_endorser_dm(deps: Deps, client: AsyncWebClient, application_id: int) -> None:
     """Render the DM that asked the endorser again from the database: what they answered (or
     staff recorded) instead of the question, and what they can still change."""
     async with deps.sessions() as session:
-        dm = await endorsements.endorser_dm(session, change.application_id)
+        dm = await endorsements.endorser_dm(session, application_id)
     if dm is None:
         return
     text, blocks = build_endorsement_request(dm.application, dm.council)

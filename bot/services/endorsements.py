@@ -45,6 +45,8 @@ ENDORSEMENT_SHOWN = "endorsement_shown"
 # The endorser's DM re-rendered after a change (keyed by the change's audit entry), so that it
 # says what they answered instead of asking again.
 ENDORSEMENT_DM_SHOWN = "endorsement_dm_shown"
+# ...and once more after the application closed, without its buttons (keyed by the application).
+ENDORSEMENT_DM_CLOSED = "endorsement_dm_closed"
 
 ENDORSER_RECUSAL_REASON = "Named as the endorser of this application for the local group"
 QUESTION_MAX = 1000
@@ -322,6 +324,32 @@ async def pending_requests(session: AsyncSession) -> list[int]:
             col(Application.endorser_user_id).is_not(None),
             col(Application.status).in_([s for s in ApplicationStatus if s.is_open]),
             ~sent.exists(),
+        )
+        .order_by(col(Application.id))
+    )
+    return [int(i) for i in rows.all() if i is not None]
+
+
+async def closed_with_dm_open(session: AsyncSession) -> list[int]:
+    """Closed applications whose endorser was asked by DM and whose DM still has its buttons
+    (not yet rendered again since the application closed)."""
+    asked = select(ReminderLedger.subject_id).where(
+        col(ReminderLedger.kind) == ENDORSEMENT_REQUEST,
+        col(ReminderLedger.state) == LedgerState.SENT,
+        col(ReminderLedger.subject_id) == col(Application.id),
+    )
+    closed = select(ReminderLedger.subject_id).where(
+        col(ReminderLedger.kind) == ENDORSEMENT_DM_CLOSED,
+        col(ReminderLedger.state) == LedgerState.SENT,
+        col(ReminderLedger.subject_id) == col(Application.id),
+    )
+    rows = await session.exec(
+        select(Application.id)
+        .where(
+            col(Application.endorser_user_id).is_not(None),
+            col(Application.status).not_in([s for s in ApplicationStatus if s.is_open]),
+            asked.exists(),
+            ~closed.exists(),
         )
         .order_by(col(Application.id))
     )

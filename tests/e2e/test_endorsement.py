@@ -20,6 +20,7 @@ from bot import cli
 from bot.domain import ids
 from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
+from bot.sending.reconcile import refresh_posts_and_homes
 from bot.sending.scrub import scrub_slack
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import CHANNEL_ID
@@ -415,3 +416,40 @@ async def test_what_an_endorser_said_is_their_personal_data_listed_and_erased(
         assert "landlord" not in message.text and "erased at their request" in message.text
     assert sum(1 for c in standin.calls("chat.update") if "erased at their" in str(c.args)) == 2
     assert "Endorsement given by @Ruth" in post_text(standin, standin.messages()[0].ts)
+
+
+async def test_once_the_application_is_decided_the_endorsers_dm_loses_its_buttons_once(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await add_roster(bot.deps, standin)
+    app_id, ts = await register_with_endorser(slack, standin)
+    [dm] = dms(standin, ENDORSER)
+    await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
+    await standin.wait_until(lambda: "You endorsed" in dm_text(standin))
+
+    opened = len(standin.calls("views.open"))
+    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_for("views.open", count=opened + 1)
+    form = standin.last_view(STAFF)
+    assert form is not None
+    decided = {
+        ids.DECISION_OUTCOME_BLOCK: "declined",
+        ids.DECISION_RATIONALE_BLOCK: "The council withdrew its motion.",
+        ids.DECISION_NO_QUORUM_BLOCK: "The motion was rescinded: nothing to vote on.",
+    }
+    await slack.view_submission(STAFF, form, slack.fill_view_state(form, decided))
+    assert standin.view_errors(form["id"]) is None
+    await standin.wait_until(lambda: "status: *declined*" in str(standin.messages()[0].blocks))
+
+    def dm_updates() -> int:
+        return sum(1 for c in standin.calls("chat.update") if c.args.get("ts") == dm.ts)
+
+    before = dm_updates()
+    for _ in range(2):  # the refresh job, at start and every 15 minutes
+        await refresh_posts_and_homes(bot.deps, bot.client)
+    assert dm_updates() == before + 1
+    assert "You endorsed *Sheffield City Council*'s application on 2 March 2026." in dm_text(
+        standin
+    )
+    assert "review is over: the answer can no longer be changed" in dm_text(standin)
+    assert dm_buttons(standin) == []
