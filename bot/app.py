@@ -20,6 +20,17 @@ from handlers import register_all
 log = logging.getLogger(__name__)
 
 
+class _NoUnusedTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (which holds
+    that very token), then warns at every start that the token "will be unused"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_NoUnusedTokenWarning())
+
+
 def make_client(deps: Deps) -> AsyncWebClient:
     """The Web API client: Slack's (or the stand-in's) URL, retrying politely when rate limited."""
     client = AsyncWebClient(

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
+from importlib import metadata
 from typing import TypeVar
 
 from dotenv import load_dotenv
@@ -20,9 +21,9 @@ from models.db import SessionFactory
 Command = Callable[[argparse.Namespace], int]
 
 
-def _settings(*, for_run: bool = False) -> Settings:
+def _settings(*, for_run: bool = False, for_slack: bool = False) -> Settings:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
-    return load_settings(os.environ, for_run=for_run)
+    return load_settings(os.environ, for_run=for_run, for_slack=for_slack)
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
@@ -30,6 +31,24 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     settings = _settings(for_run=True)
     asyncio.run(run_forever(settings))
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    from bot.doctor import examine
+
+    settings = _settings(for_slack=True)
+    print("Checking the settings, the Slack app and the database:")
+    findings = asyncio.run(examine(settings))
+    width = max(len(f.what) for f in findings)
+    for finding in findings:
+        mark = "ok  " if finding.ok else "FAIL"
+        print(f"  [{mark}] {finding.what:<{width}}  {finding.detail}")
+    wrong = sum(not f.ok for f in findings)
+    if wrong:
+        print(f"{wrong} thing{'s' if wrong != 1 else ''} to fix (marked FAIL).")
+        return 1
+    print("All is well: `sanctuary-bot run` has what it needs.")
     return 0
 
 
@@ -41,21 +60,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    from models.db import make_engine
+    from bot.preflight import open_database
     from models.migrate import current_revision, upgrade
 
     settings = _settings()
 
-    async def run() -> str | None:
-        engine = make_engine(settings.database_url)
+    async def run() -> tuple[str | None, str | None]:
+        engine = await open_database(settings.database_url, migrate=False)
         try:
+            before = await current_revision(engine)
             await upgrade(engine)
-            return await current_revision(engine)
+            return before, await current_revision(engine)
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(run())
-    print(f"Database is at revision {revision}.")
+    before, after = asyncio.run(run())
+    if before == after:
+        print(f"The database is already at the latest revision ({after}); nothing to do.")
+    elif before is None:
+        print(f"Created the database's tables: it is at the latest revision ({after}).")
+    else:
+        print(f"Upgraded the database from revision {before} to {after}, the latest.")
     return 0
 
 
@@ -63,44 +88,88 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 SCANS = {"renewals": "post-renewal-nags"}
 
 
-def _parse_now(value: str) -> datetime:
+def _parse_now(value: str) -> date | datetime:
+    """A date (its start, in SANCTUARY_TIMEZONE) or a date-time (with a zone, or else in
+    SANCTUARY_TIMEZONE), as ISO 8601 writes them."""
     try:
-        moment = datetime.fromisoformat(value)
+        if len(value.strip()) == len("2026-03-02"):
+            return date.fromisoformat(value.strip())
+        return datetime.fromisoformat(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not an ISO date-time such as 2026-03-02T09:00:00+00:00"
+            f"{value!r} is neither a date nor a date-time: write e.g. 2026-03-02, "
+            "2026-03-02T09:00 (in SANCTUARY_TIMEZONE) or 2026-03-02T09:00+00:00"
         ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} has no time zone: add one, e.g. {value}+00:00 or {value}Z"
+
+
+def _moment(given: date | datetime, settings: Settings) -> datetime:
+    if not isinstance(given, datetime):
+        given = datetime.combine(given, datetime.min.time())
+    if given.tzinfo is None:
+        given = given.replace(tzinfo=settings.timezone)
+    return given.astimezone(UTC)
+
+
+def _scan_sentence(job_id: str, result: object) -> str:
+    """What a scan did, in words (each job returns its own kind of report)."""
+    if job_id == "post-pending-applications" and isinstance(result, int):
+        return (
+            f"{result} post(s) that Slack had refused earlier (applications, new rounds, "
+            "decisions) now posted."
+            if result
+            else "Nothing was waiting to be posted."
         )
-    return moment.astimezone(UTC)
+    if job_id == "erase-lapsed-contacts" and isinstance(result, list):
+        if not result:
+            return "No contact details were past the retention period."
+        listed = ", ".join(f"#{n}" for n in result)
+        return f"Contact details erased from {len(result)} application(s): {listed}."
+    if job_id == "send-review-reminders":
+        votes = len(getattr(result, "vote_reminders", []))
+        warnings = len(getattr(result, "quorum_warnings", []))
+        closed = len(getattr(result, "closed", []))
+        ready = len(getattr(result, "ready_to_decide", []))
+        return (
+            f"{votes} vote reminder(s) and {warnings} quorum warning(s) sent; voting closed on "
+            f"{closed} application(s) at their deadline, {ready} 'ready to decide' message(s) "
+            "sent to staff."
+        )
+    if job_id == "send-due-connection-prompts" and isinstance(result, int):
+        return f"{result} prompt(s) sent to people connected to an application under review."
+    if job_id == "show-pending-amendments" and isinstance(result, int):
+        return f"{result} amended decision(s) now shown on their post."
+    if job_id == "forget-old-event-ids" and isinstance(result, int):
+        return f"{result} Slack event id(s) too old to be retried forgotten."
+    if isinstance(result, int):
+        return f"{result} done."
+    return str(result)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Run scan jobs once, as the scheduler would (at `--now`, if given), and say what they did."""
     from bot.app import make_client
     from bot.domain.clock import Clock, FixedClock, SystemClock
+    from bot.preflight import open_database
     from bot.sending.context import Deps
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
+    from models.db import make_session_factory
     from scheduler.jobs import JOBS
 
-    settings = _settings(for_run=True)
+    settings = _settings(for_slack=True)
     wanted = [job for job in JOBS if args.scan == "all" or job.id == SCANS[args.scan]]
-    clock: Clock = FixedClock(args.now) if args.now is not None else SystemClock()
+    clock: Clock = (
+        FixedClock(_moment(args.now, settings)) if args.now is not None else SystemClock()
+    )
 
     async def run() -> None:
-        engine = make_engine(settings.database_url)
+        engine = await open_database(settings.database_url)
         try:
-            await upgrade(engine)
             # A fresh Deps: conversations the running bot holds back after a permanent refusal
             # (bot/sending/slack_health.py) are tried at once here, so a fixed channel posts now.
             deps = Deps(settings=settings, sessions=make_session_factory(engine), clock=clock)
             client = make_client(deps)
             for job in wanted:
                 result = await job.run(deps, client)
-                print(f"[{job.id}] {result}", flush=True)
+                print(f"[{job.id}] {_scan_sentence(job.id, result)}", flush=True)
         finally:
             await engine.dispose()
 
@@ -113,13 +182,12 @@ T = TypeVar("T")
 
 def _with_session(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
     """Open (and upgrade) the database, run `work` with a session factory, close it."""
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
+    from bot.preflight import open_database
+    from models.db import make_session_factory
 
     async def run() -> T:
-        engine = make_engine(settings.database_url)
+        engine = await open_database(settings.database_url)
         try:
-            await upgrade(engine)
             return await work(make_session_factory(engine))
         finally:
             await engine.dispose()
@@ -326,39 +394,78 @@ def _iso_date(value: str) -> str:
     return value
 
 
+def _version() -> str:
+    try:
+        return metadata.version("sanctuary-network-bot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sanctuary-bot",
-        description="City of Sanctuary UK's Local Authority Network bot for Slack.",
+        description="City of Sanctuary UK's Local Authority Network bot for Slack. Settings "
+        "come from the environment or a .env file here (see .env.example).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser(
-        "run", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="say which version"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + ". " + details
+        )
+
+    run = command(
+        "run",
+        "run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        "It first checks that Slack accepts the tokens and that SANCTUARY_CHANNEL is private "
+        "with the bot in it, and stops with one line saying what to fix if not. Ctrl-C or "
+        "SIGTERM stops it, after it has finished what Slack was told was received.",
     )
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="play the whole story offline, against a stand-in for Slack")
+    doctor = command(
+        "doctor",
+        "check the settings, the Slack app and the database, and list what to fix",
+        "Tokens, granted scopes, the channel (private, the bot in it), staff ids, the "
+        "database and its schema, the signing secret or app token. Changes nothing; exits "
+        "with status 1 if something is wrong.",
+    )
+    doctor.set_defaults(func=cmd_doctor)
+    demo = command(
+        "demo",
+        "play the whole story offline, against a stand-in for Slack",
+        "Needs no settings: it uses a temporary database and a stand-in for Slack.",
+    )
     demo.add_argument("--verbose", action="store_true", help="also log what the bot does")
     demo.set_defaults(func=cmd_demo)
-    db = sub.add_parser("db", help="database maintenance")
+    db = command("db", "database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", help="apply the schema migrations").set_defaults(
-        func=cmd_db_upgrade
-    )
-    scan = sub.add_parser(
-        "scan", help="run a scheduled scan once now (e.g. after an outage) and print what it did"
+    db_sub.add_parser(
+        "upgrade",
+        help="apply the schema migrations",
+        description="Apply the schema migrations to DATABASE_URL and say whether anything "
+        "changed (`run` does this at start too).",
+    ).set_defaults(func=cmd_db_upgrade)
+    scan = command(
+        "scan",
+        "run a scheduled scan once now (e.g. after an outage) and print what it did",
+        "What it posts, it really posts. Needs the Slack settings, not the signing secret.",
     )
     scan.add_argument("scan", choices=[*SCANS, "all"], help="which scan (all: every one)")
     scan.add_argument(
         "--now",
         type=_parse_now,
         default=None,
-        metavar="ISO",
-        help="scan as if it were this moment (ISO 8601 with a time zone); nags are really posted",
+        metavar="WHEN",
+        help="scan as if it were this moment: a date (2026-03-02, its start) or a date-time "
+        "(2026-03-02T09:00), in SANCTUARY_TIMEZONE unless it names a zone (…+00:00)",
     )
     scan.set_defaults(func=cmd_scan)
-    export = sub.add_parser(
+    export = command(
         "export",
-        help="write the public register (CSV or JSON), or with --audit the audit log (CSV)",
+        "write the public register (CSV or JSON), or with --audit the audit log (CSV)",
     )
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
@@ -369,17 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--audit", action="store_true", help="the audit log instead of the register (CSV)"
     )
     export.set_defaults(func=cmd_export)
-    imp = sub.add_parser(
+    imp = command(
         "import",
-        help="add councils that are already members from a CSV file (see docs/import-sample.csv)",
+        "add councils that are already members from a CSV file (see docs/import-sample.csv)",
+        "Nothing is written unless every line is valid; importing the same file again "
+        "changes nothing.",
     )
     imp.add_argument("file", metavar="FILE.csv")
     imp.add_argument(
         "--dry-run", action="store_true", help="check the file and report; write nothing"
     )
     imp.set_defaults(func=cmd_import)
-    personal = sub.add_parser(
-        "personal-data", help="what is held about a person (by email), and --erase it"
+    personal = command(
+        "personal-data",
+        "what is held about a person (by email), and --erase it",
     )
     personal.add_argument("email")
     personal.add_argument("--slack", metavar="USER_ID", help="their Slack member id, U…")
@@ -392,22 +502,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Loggers whose INFO lines are the libraries' own chatter: shown only with --verbose.
+_CHATTY = ("alembic", "apscheduler")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from bot.preflight import StartupError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    verbose = getattr(args, "verbose", False)
     logging.basicConfig(
-        level=logging.INFO
-        if args.command == "run" or getattr(args, "verbose", False)
-        else logging.WARNING,
+        level=logging.INFO if args.command == "run" or verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not getattr(args, "verbose", False):
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not verbose:
+        for name in _CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
     func: Command = args.func
     try:
         return func(args)
     except SettingsError as error:
-        print(f"sanctuary-bot: {error}", file=sys.stderr)
+        for problem in error.problems:
+            print(f"sanctuary-bot: {problem}", file=sys.stderr)
         return 2
+    except StartupError as error:
+        print(f"sanctuary-bot: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

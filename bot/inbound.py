@@ -34,6 +34,7 @@ from slack_bolt.listener.async_listener_completion_handler import (
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -351,8 +352,13 @@ class _ListenerFinished(AsyncListenerCompletionHandler):
 class DurableSocketModeHandler(AsyncSocketModeHandler):
     """Socket Mode, with each request stored before the socket acknowledges it (as over HTTP)."""
 
-    def __init__(self, inbound: Inbound, app_token: str) -> None:
-        super().__init__(inbound.app, app_token)
+    def __init__(self, inbound: Inbound, client: SocketModeClient) -> None:
+        # Not super().__init__(): it would make a client of its own (and leave it open); this
+        # one is given, so that the runtime decides how it connects (bot/preflight.py).
+        self.app = inbound.app
+        self.app_token = client.app_token
+        self.client = client
+        self.client.socket_mode_request_listeners.append(self.handle)
         self.inbound = inbound
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:

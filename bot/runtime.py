@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import gc
 import logging
 import signal
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,15 +23,27 @@ from bot.app import build_app, make_client
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.config import Settings
 from bot.inbound import DurableSocketModeHandler, Inbound
+from bot.preflight import (
+    REINSTALL,
+    PatientSocketModeClient,
+    StartupError,
+    check_bot_token,
+    check_channel,
+    checking_client,
+    open_database,
+    open_socket_url,
+    patiently,
+)
 from bot.sending.context import Deps
 from bot.server import build_web_app
 from bot.services.inbox import open_store
-from models.db import make_engine, make_session_factory
+from models.db import make_session_factory
 from models.locks import InstanceLife
-from models.migrate import upgrade
 from scheduler import RunningJobs, build_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Bolt runs each listener in a task of this name once the request is acknowledged.
 BOLT_LISTENER_TASK = "run_ack_function_asynchronously"
@@ -68,6 +84,7 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
     runner: web.AppRunner | None = None
     url: str | None = None
+    bound: str | None = None  # the address and port it listens on, as bound (0.0.0.0:3000)
     running_jobs: RunningJobs = field(default_factory=RunningJobs)
     _stopped: bool = field(default=False, repr=False)
 
@@ -92,8 +109,8 @@ class Runtime:
 
 async def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Open (and upgrade) the database and build the app, without serving yet."""
-    engine = make_engine(settings.database_url)
-    await upgrade(engine)  # idempotent; on PostgreSQL serialised by an advisory lock
+    # Upgrading is idempotent; on PostgreSQL serialised by an advisory lock.
+    engine = await open_database(settings.database_url)
     deps = Deps(
         settings=settings, sessions=make_session_factory(engine), clock=clock or SystemClock()
     )
@@ -133,14 +150,32 @@ async def start_http(
     web_app = build_web_app(runtime.inbound, with_slack_events=with_slack_events)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, settings.port if port is None else port)
-    await site.start()
     runtime.runner = runner
+    wanted = settings.port if port is None else port
+    try:
+        await web.TCPSite(runner, host, wanted).start()
+    except OSError as error:
+        await runtime.stop()
+        raise StartupError(_cannot_listen(host, wanted, error)) from None
     bound_port = runner.addresses[0][1]
+    runtime.bound = f"{host or '0.0.0.0'}:{bound_port}"
     runtime.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound_port}"
     if with_scheduler:
         start_jobs(runtime)
     return runtime
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} is in use (another sanctuary-bot, or another program): stop that, "
+            "or set PORT to a free port."
+        )
+    if error.errno == errno.EACCES:
+        return f"Not allowed to listen on port {port}: set PORT to a number above 1023."
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"Cannot listen on {host}: this machine has no such address."
+    return f"Cannot listen on {host}:{port} ({error.strerror}): set PORT to a free port."
 
 
 def start_jobs(runtime: Runtime) -> None:
@@ -167,29 +202,97 @@ def start_jobs(runtime: Runtime) -> None:
     runtime.scheduler = scheduler
 
 
+class _Stopped(Exception):
+    """SIGTERM or Ctrl-C came before the step finished."""
+
+
+async def _unless_stopped(stop: asyncio.Event, step: Awaitable[T]) -> T:
+    """`step`'s result, or _Stopped as soon as `stop` is set (the step is cancelled): a signal
+    stops the bot in every state, connecting included."""
+    work = asyncio.ensure_future(step)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if work.done():
+        return work.result()
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await work  # whatever it was doing is abandoned: the process is stopping
+    raise _Stopped
+
+
+async def check_slack(settings: Settings, client: AsyncWebClient) -> None:
+    """Before serving: Slack accepts the bot token (and the app token in Socket Mode), and the
+    working group's channel is private with the bot in it. Slack out of reach: tried again,
+    quietly; a refusal stops the bot with one line (StartupError)."""
+    identity = await patiently(lambda: check_bot_token(client), "check SLACK_BOT_TOKEN")
+    log.info("Slack accepts the bot token: @%s in %s", identity.user, identity.team)
+    if identity.missing_scopes:
+        log.warning(
+            "The app lacks the scopes %s: %s", ", ".join(identity.missing_scopes), REINSTALL
+        )
+    channel = settings.channel or ""  # required by the settings for `run`
+    name = await patiently(lambda: check_channel(client, channel), "check SANCTUARY_CHANNEL")
+    log.info("The working group's channel %s is private and the bot is in it", name)
+    if settings.app_token is not None:
+        app_token = settings.app_token
+        await patiently(lambda: open_socket_url(client, app_token), "check SLACK_APP_TOKEN")
+
+
 async def run_forever(settings: Settings) -> None:
-    """`sanctuary-bot run`: until Ctrl-C or SIGTERM, then a clean shutdown."""
+    """`sanctuary-bot run`: until Ctrl-C or SIGTERM, then a clean shutdown. Stops with a
+    StartupError (one line) when a token, the channel, the database or the port is wrong."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if settings.socket_mode:
-        # Slack's requests come over the socket; the health check and the register over HTTP.
-        runtime = await start_http(settings, with_slack_events=False)
-        log.info("Listening on %s (GET /healthz, GET /network)", runtime.url)
-        handler = DurableSocketModeHandler(runtime.inbound, settings.app_token or "")
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("Connected to Slack in Socket Mode")
-        try:
-            await stop.wait()
-        finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
-            await runtime.stop()
-    else:
-        runtime = await start_http(settings)
-        log.info("Listening on %s (POST /slack/events, GET /healthz)", runtime.url)
-        try:
-            await stop.wait()
-        finally:
-            await runtime.stop()
+    checker = checking_client(settings)
+    try:
+        await _unless_stopped(stop, check_slack(settings, checker))
+        if settings.socket_mode:
+            await _serve_socket_mode(settings, checker, stop)
+        else:
+            await _serve_http(settings, stop)
+    except _Stopped:
+        log.info("Stopped before the bot was running")
+        return
     log.info("Stopped cleanly")
+
+
+async def _serve_http(settings: Settings, stop: asyncio.Event) -> None:
+    runtime = await _unless_stopped(stop, start_http(settings))
+    try:
+        log.info("Listening on %s (POST /slack/events, GET /healthz, GET /network)", runtime.bound)
+        await stop.wait()
+    finally:
+        await runtime.stop()
+
+
+async def _serve_socket_mode(
+    settings: Settings, checker: AsyncWebClient, stop: asyncio.Event
+) -> None:
+    # Slack's requests come over the socket; the health check and the register over HTTP.
+    runtime = await _unless_stopped(stop, start_http(settings, with_slack_events=False))
+    socket = PatientSocketModeClient(settings.app_token or "", checker)
+    handler = DurableSocketModeHandler(runtime.inbound, socket)
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+    connecting.add_done_callback(_say_connected)
+    try:
+        log.info("Listening on %s (GET /healthz, GET /network)", runtime.bound)
+        # Until SIGTERM or Ctrl-C, or Slack refusing the app token (at a reconnection).
+        await _unless_stopped(stop, asyncio.shield(socket.refused))
+    except _Stopped:
+        pass
+    finally:
+        connecting.cancel()
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        await runtime.stop()
+    if socket.refused.done():
+        raise StartupError(socket.refused.result())
+
+
+def _say_connected(connecting: asyncio.Future[None]) -> None:
+    if not connecting.cancelled() and connecting.exception() is None:
+        log.info("Connected to Slack in Socket Mode")

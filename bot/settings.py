@@ -17,112 +17,167 @@ from bot.domain.constituencies import CONSTITUENCIES
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# sqlite://, sqlite:///:memory:, sqlite+aiosqlite:// (with or without query options).
+_IN_MEMORY_SQLITE = re.compile(r"^sqlite(\+\w+)?://(/(:memory:)?)?(\?.*)?$")
 
 T = TypeVar("T")
 
 
 class SettingsError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
+    """Settings are missing or malformed: one line per problem, each naming the setting and
+    how to fix it (every problem at once, not one per run)."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
-def load_settings(env: Mapping[str, str], *, for_run: bool = False) -> Settings:
-    """Read and check every setting. `for_run` also requires what `sanctuary-bot run` needs."""
+def load_settings(
+    env: Mapping[str, str], *, for_run: bool = False, for_slack: bool = False
+) -> Settings:
+    """Read and check every setting. `for_slack` also requires what talking to the workspace
+    needs (token, channel, staff: `scan`, `doctor`); `for_run` that and what `sanctuary-bot run`
+    needs to receive Slack's requests (the signing secret, or the app token)."""
     get = _Reader(env)
+    problems: list[str] = []
+
+    def check(read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except SettingsError as error:
+            problems.extend(error.problems)
+            return default
+
     app_token = get.optional("SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
-        raise SettingsError(
+        problems.append(
             "SLACK_APP_TOKEN must start with 'xapp-': copy the app-level token (scope "
             "connections:write) from your app's Basic Information page, or unset it for "
             "HTTP mode."
         )
     bot_token = get.optional("SLACK_BOT_TOKEN")
     if bot_token is not None and not bot_token.startswith("xoxb-"):
-        raise SettingsError(
+        problems.append(
             "SLACK_BOT_TOKEN must start with 'xoxb-': copy the Bot User OAuth Token from your "
             "app's OAuth & Permissions page."
         )
     signing_secret = get.optional("SLACK_SIGNING_SECRET")
     channel = get.optional("SANCTUARY_CHANNEL")
     if channel is not None and not _CHANNEL_ID.match(channel):
-        raise SettingsError(
+        problems.append(
             f"SANCTUARY_CHANNEL must be a channel ID such as C0123ABCD, not {channel!r}: in "
             "Slack open the channel's details; the ID is at the bottom of the About tab."
         )
     staff = frozenset(s.strip() for s in (get.optional("SANCTUARY_STAFF") or "").split(","))
     staff = frozenset(s for s in staff if s)
-    for user in staff:
-        if not _USER_ID.match(user):
-            raise SettingsError(
-                f"SANCTUARY_STAFF must list Slack user IDs such as U0123ABCD separated by "
-                f"commas; {user!r} is not one (in Slack: profile, ⋮, Copy member ID)."
-            )
-    if for_run:
+    not_ids = sorted(user for user in staff if not _USER_ID.match(user))
+    if not_ids:
+        problems.append(
+            f"SANCTUARY_STAFF must list Slack user IDs such as U0123ABCD separated by "
+            f"commas; {', '.join(map(repr, not_ids))} "
+            f"{'is not one' if len(not_ids) == 1 else 'are not'} "
+            "(in Slack: profile, ⋮, Copy member ID)."
+        )
+    if for_run or for_slack:
         if bot_token is None:
-            raise SettingsError(
+            problems.append(
                 "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in the environment "
                 "or in .env (see .env.example). To try the bot without Slack, run "
                 "`sanctuary-bot demo`."
             )
-        if app_token is None and signing_secret is None:
-            raise SettingsError(
+        if for_run and app_token is None and signing_secret is None:
+            problems.append(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's "
                 "requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for "
                 "Socket Mode."
             )
         if channel is None:
-            raise SettingsError(
+            problems.append(
                 "SANCTUARY_CHANNEL is not set: give the channel ID of the working group's "
-                "channel (e.g. C0123ABCD) and invite the bot there."
+                "private channel (e.g. C0123ABCD) and invite the bot there."
             )
         if not staff:
-            raise SettingsError(
+            problems.append(
                 "SANCTUARY_STAFF is not set: list the Slack user IDs of staff, separated by "
                 "commas (e.g. U0123ABCD,U0456EFGH)."
             )
     tz_name = get.optional("SANCTUARY_TIMEZONE") or "Europe/London"
+    timezone = ZoneInfo("Europe/London")
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(
+        problems.append(
             f"SANCTUARY_TIMEZONE {tz_name!r} is not a known time zone: use an IANA name such "
             "as Europe/London."
-        ) from None
+        )
     slack_api_url = get.optional("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not re.match(r"^https?://", slack_api_url):
-        raise SettingsError(
+        problems.append(
             f"SLACK_API_URL {slack_api_url!r} must be an http(s) URL such as "
             f"{DEFAULT_SLACK_API_URL} (or leave it unset)."
         )
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
+    defaults = ReviewRules()
     rules = ReviewRules(
-        quorum_min_votes=get.integer("SANCTUARY_QUORUM_MIN_VOTES", 4, minimum=1),
-        quorum_min_constituencies=get.integer(
-            "SANCTUARY_QUORUM_MIN_CONSTITUENCIES", 3, minimum=1, maximum=len(CONSTITUENCIES)
+        quorum_min_votes=check(
+            lambda: get.integer("SANCTUARY_QUORUM_MIN_VOTES", 4, minimum=1),
+            defaults.quorum_min_votes,
         ),
-        quorum_required=get.keywords("SANCTUARY_QUORUM_REQUIRED", ("lived",)),
-        review_days=get.integer("SANCTUARY_REVIEW_DAYS", 14, minimum=1),
-        vote_reminder_days=get.day_list("SANCTUARY_VOTE_REMINDER_DAYS", (3, 1)),
-        quorum_warning_days=get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
-        renewal_nag_days=get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
-        contact_retention_months=get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
-        endorsement_max_age_months=get.integer(
-            "SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", 12, minimum=1, maximum=120
+        quorum_min_constituencies=check(
+            lambda: get.integer(
+                "SANCTUARY_QUORUM_MIN_CONSTITUENCIES", 3, minimum=1, maximum=len(CONSTITUENCIES)
+            ),
+            defaults.quorum_min_constituencies,
         ),
-        renewal_window_months=get.integer(
-            "SANCTUARY_RENEWAL_WINDOW_MONTHS", 12, minimum=0, maximum=120
+        quorum_required=check(
+            lambda: get.keywords("SANCTUARY_QUORUM_REQUIRED", ("lived",)),
+            defaults.quorum_required,
         ),
-        blind_tally=get.boolean("SANCTUARY_BLIND_TALLY", False),
+        review_days=check(
+            lambda: get.integer("SANCTUARY_REVIEW_DAYS", 14, minimum=1), defaults.review_days
+        ),
+        vote_reminder_days=check(
+            lambda: get.day_list("SANCTUARY_VOTE_REMINDER_DAYS", (3, 1)),
+            defaults.vote_reminder_days,
+        ),
+        quorum_warning_days=check(
+            lambda: get.integer("SANCTUARY_QUORUM_WARNING_DAYS", 2, minimum=0),
+            defaults.quorum_warning_days,
+        ),
+        renewal_nag_days=check(
+            lambda: get.day_list("SANCTUARY_RENEWAL_NAG_DAYS", (90, 30, 7, 0)),
+            defaults.renewal_nag_days,
+        ),
+        contact_retention_months=check(
+            lambda: get.integer("SANCTUARY_CONTACT_RETENTION_MONTHS", 24, minimum=1),
+            defaults.contact_retention_months,
+        ),
+        endorsement_max_age_months=check(
+            lambda: get.integer("SANCTUARY_ENDORSEMENT_MAX_AGE_MONTHS", 12, minimum=1, maximum=120),
+            defaults.endorsement_max_age_months,
+        ),
+        renewal_window_months=check(
+            lambda: get.integer("SANCTUARY_RENEWAL_WINDOW_MONTHS", 12, minimum=0, maximum=120),
+            defaults.renewal_window_months,
+        ),
+        blind_tally=check(
+            lambda: get.boolean("SANCTUARY_BLIND_TALLY", False), defaults.blind_tally
+        ),
     )
+    database_url = check(lambda: normalise_database_url(get.optional("DATABASE_URL")), "")
+    port = check(lambda: get.integer("PORT", 3000, minimum=1, maximum=65535), 3000)
+    if problems:
+        raise SettingsError(*problems)
     return Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
         channel=channel,
         staff=staff,
-        database_url=normalise_database_url(get.optional("DATABASE_URL")),
+        database_url=database_url,
         slack_api_url=slack_api_url,
-        port=get.integer("PORT", 3000, minimum=1, maximum=65535),
+        port=port,
         timezone=timezone,
         rules=rules,
     )
@@ -132,6 +187,12 @@ def normalise_database_url(url: str | None) -> str:
     """Accept the URLs people have (`postgresql://`, `sqlite:///x.db`) and pick the async driver."""
     if not url:
         return f"sqlite+aiosqlite:///{Path.cwd() / DEFAULT_DATABASE_FILE}"
+    if _IN_MEMORY_SQLITE.match(url):
+        # Each connection would see its own empty database, and everything is lost at exit.
+        raise SettingsError(
+            f"DATABASE_URL {url!r} is an in-memory SQLite database, gone when the bot stops: "
+            "give a file, e.g. sqlite:///sanctuary.db (or leave it unset for one here)."
+        )
     for plain, async_form in (
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql://", "postgresql+asyncpg://"),

@@ -13,11 +13,16 @@ one in the same task: it would wait for the pool's timeout.
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,3 +75,79 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
     async with sessions() as session, session.begin():
         yield session
+
+
+def missing_sqlite_folder(url: str) -> str | None:
+    """For a SQLite file in a folder that does not exist, what to say (SQLite would fail to
+    open it; checked first, since a failed aiosqlite connection leaves its thread behind)."""
+    if not is_sqlite(url):
+        return None
+    path = Path(make_url(url).database or "")
+    if path.parent.is_dir():
+        return None
+    return (
+        f"Cannot open the SQLite database {path}: the folder {path.parent} does not exist. "
+        "Create it, or correct DATABASE_URL."
+    )
+
+
+def describe_database_error(error: BaseException, url: str) -> str | None:
+    """One line saying why the database at `url` cannot be opened, and what to do; None when
+    `error` is not about opening it (a bug, say, which keeps its traceback)."""
+    parsed = make_url(url)
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    text = str(cause).strip()
+    if is_sqlite(url):
+        path = Path(parsed.database or "")
+        if "unable to open database file" in text:
+            missing = missing_sqlite_folder(url)
+            if missing is not None:
+                return missing
+            return (
+                f"Cannot open the SQLite database {path}: this user may not create or write "
+                f"files in {path.parent}. Give it that right, or correct DATABASE_URL."
+            )
+        if "readonly" in text:
+            return (
+                f"The SQLite database {path} is read-only for this user: give it write access "
+                "(the file and its folder), or correct DATABASE_URL."
+            )
+        if "not a database" in text:
+            return f"{path} is not a SQLite database: correct DATABASE_URL."
+        return None
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    if isinstance(cause, socket.gaierror):
+        return (
+            f"Cannot find the PostgreSQL host {parsed.host!r} of DATABASE_URL "
+            f"({cause.strerror}): correct the host name."
+        )
+    if isinstance(cause, ConnectionRefusedError) or (
+        isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+    ):
+        return (
+            f"Cannot connect to PostgreSQL at {where} (connection refused): start PostgreSQL, "
+            "or correct the host and port in DATABASE_URL."
+        )
+    if isinstance(cause, (TimeoutError, OSError)):
+        reason = "no answer in time" if isinstance(cause, TimeoutError) else cause.strerror
+        return (
+            f"Cannot connect to PostgreSQL at {where} ({reason or type(cause).__name__}): check "
+            "that it is running and reachable from here, or correct DATABASE_URL."
+        )
+    sqlstate = str(getattr(cause, "sqlstate", "") or "")
+    if sqlstate == "3D000":
+        return (
+            f"PostgreSQL at {where} has no database {parsed.database!r}: create it "
+            f"(createdb {parsed.database}), or correct DATABASE_URL."
+        )
+    if sqlstate.startswith("28"):
+        return (
+            f"PostgreSQL at {where} refused user {parsed.username!r} ({text}): correct the "
+            "user or password in DATABASE_URL."
+        )
+    if sqlstate.startswith("08") or sqlstate in ("57P03", "53300"):
+        return (
+            f"PostgreSQL at {where} would not take a connection ({text}): try again when it is "
+            "up, or correct DATABASE_URL."
+        )
+    return None

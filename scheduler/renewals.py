@@ -18,6 +18,7 @@ from bot.blocks.renewals import build_renewal_nag
 from bot.domain.dates import local_date
 from bot.sending.context import Deps
 from bot.sending.once import Delivery, Key, Message, Sent, Status, post_once
+from bot.sending.slack_errors import explain_code
 from bot.services import renewals
 from models.locks import RENEWAL_SCAN_LOCK_KEY, try_advisory_lock
 from scheduler.check_ins import post_due_check_ins
@@ -181,10 +182,11 @@ async def _post_nag(
 
 def _failure(delivery: Delivery) -> str:
     """The report's words for a nag not posted; the next scan retries it."""
+    code = delivery.error_code or "unknown"
     if delivery.status is Status.HELD_BACK:
-        return f"held back: Slack refused earlier ({delivery.error_code}); tried again hourly"
+        return f"held back, tried again hourly: {explain_code(code)}"
     if delivery.claim_released:
-        return f"Slack refused: {delivery.error_code}"
+        return f"not posted: {explain_code(code)}"
     return f"Slack may have posted it ({delivery.error_code}); tried again after the claim's lease"
 
 

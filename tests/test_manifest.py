@@ -17,6 +17,8 @@ import pytest
 import yaml
 from jsonschema.validators import validator_for
 
+from bot.domain.scopes import BOT_SCOPES
+
 HERE = Path(__file__).resolve().parent
 MANIFEST_PATH = HERE.parent / "manifest.yml"
 SCHEMA_PATH = HERE / "schema" / "manifest.schema.1.0.0.json"
@@ -32,6 +34,8 @@ EXPECTED_BOT_SCOPES = {
     "groups:history",
     "im:history",
     "im:write",
+    "channels:read",
+    "groups:read",
 }
 
 # Slack delivers these bot events only when the app holds the matching scope.
@@ -188,6 +192,12 @@ def test_bot_scopes_are_exactly_the_expected_set(manifest: dict[str, Any]) -> No
     assert set(scopes) == {"bot"}
 
 
+def test_the_packaged_scope_list_is_the_manifests(manifest: dict[str, Any]) -> None:
+    """`sanctuary-bot doctor` checks the token against bot/domain/scopes.py (the manifest is not
+    installed): the same scopes, in the same order."""
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+
+
 def test_events_cover_home_tab_and_private_channel_threads(manifest: dict[str, Any]) -> None:
     events = manifest["settings"]["event_subscriptions"]
     assert events["request_url"].endswith(EVENTS_PATH)
@@ -269,7 +279,7 @@ def _non_http_events_url(m: dict[str, Any]) -> None:
         (_command_without_slash, "features/slash_commands/0/command"),
         (_unknown_setting, "settings"),
         (_interactivity_without_is_enabled, "settings/interactivity"),
-        (_scope_not_a_string, "oauth_config/scopes/bot/7"),
+        (_scope_not_a_string, "oauth_config/scopes/bot/9"),
         (_non_http_events_url, "settings/event_subscriptions/request_url"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,

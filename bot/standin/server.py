@@ -154,13 +154,14 @@ class User:
     name: str
     real_name: str
     is_bot: bool = False
+    deleted: bool = False  # a deactivated account: users.info still finds it
 
     def to_slack(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "team_id": TEAM_ID,
             "name": self.name,
-            "deleted": False,
+            "deleted": self.deleted,
             "real_name": self.real_name,
             "tz": "Europe/London",
             "is_bot": self.is_bot,
@@ -557,9 +558,15 @@ class SlackStandIn:
     # ---- directory ---------------------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str, real_name: str | None = None, *, is_bot: bool = False
+        self,
+        user_id: str,
+        name: str,
+        real_name: str | None = None,
+        *,
+        is_bot: bool = False,
+        deleted: bool = False,
     ) -> User:
-        user = User(user_id, name, real_name or name, is_bot)
+        user = User(user_id, name, real_name or name, is_bot, deleted)
         self._users[user_id] = user
         return user
 
@@ -1405,7 +1412,8 @@ class SlackStandIn:
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channels.get(str(args.get("channel", "")))
-        if channel is None:
+        # A private channel is invisible to a bot that is not in it, as in Slack.
+        if channel is None or (channel.is_private and not channel.member):
             raise _ApiError("channel_not_found")
         return {"channel": channel.to_slack()}
 

@@ -121,3 +121,41 @@ def test_settings_are_frozen() -> None:
 )
 def test_database_urls_people_have_are_accepted(given: str, expected: str) -> None:
     assert normalise_database_url(given) == expected
+
+
+def test_every_problem_is_reported_at_once_one_line_each() -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "SANCTUARY_CHANNEL": "#working-group",
+        "PORT": "eighty",
+        "SANCTUARY_TIMEZONE": "Mars/Olympus",
+        "DATABASE_URL": "mysql://x/y",
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env, for_run=True)
+    named = [problem.split()[0] for problem in caught.value.problems]
+    assert sorted(named) == sorted(
+        [
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SANCTUARY_CHANNEL",
+            "SANCTUARY_STAFF",
+            "PORT",
+            "SANCTUARY_TIMEZONE",
+            "DATABASE_URL",
+        ]
+    )
+    assert str(caught.value).splitlines() == list(caught.value.problems)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite://"])
+def test_in_memory_sqlite_is_refused_with_the_fix(url: str) -> None:
+    with pytest.raises(SettingsError, match=r"in-memory SQLite database.*sqlite:///sanctuary\.db"):
+        normalise_database_url(url)
+
+
+def test_scan_and_doctor_need_the_workspace_settings_but_not_the_signing_secret() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"}
+    assert load_settings(env, for_slack=True).signing_secret is None
+    with pytest.raises(SettingsError, match="SANCTUARY_STAFF is not set"):
+        load_settings({k: v for k, v in env.items() if k != "SANCTUARY_STAFF"}, for_slack=True)

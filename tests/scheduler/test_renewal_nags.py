@@ -232,7 +232,9 @@ async def test_a_permanent_refusal_is_retried_hourly_not_every_scan(
     refused_at = days_before_end(30)
     failed = await post_renewal_nags(deps, client, now=refused_at)
     assert failed.sent == []
-    assert [n.detail for n in failed.failed] == ["Slack refused: not_in_channel"]
+    [detail] = [n.detail for n in failed.failed]
+    assert detail.startswith("not posted: Slack said `not_in_channel`")
+    assert "/invite @Sanctuary Network" in detail  # what to do about it
     assert "not_in_channel" in caplog.text
     assert standin.messages() == []
     assert [r for r in await ledger_rows(deps) if r[1] == 30] == []  # released

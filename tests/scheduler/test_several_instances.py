@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.standin import SlackStandIn
@@ -86,14 +88,57 @@ async def test_the_scan_command_posts_what_is_due_and_says_so(
     assert len(standin.messages()) == 1
 
 
-async def test_the_scan_command_refuses_a_time_without_a_zone(
-    database_url: str, standin: SlackStandIn, tmp_path: Path
+@pytest.mark.parametrize(
+    "when",
+    [
+        (END - timedelta(days=7)).isoformat(),  # a date: its start, in SANCTUARY_TIMEZONE
+        f"{(END - timedelta(days=7)).isoformat()}T10:00",  # no zone: SANCTUARY_TIMEZONE's
+    ],
+)
+async def test_the_scan_command_takes_a_date_or_a_time_without_a_zone(
+    database_url: str, engine: object, standin: SlackStandIn, tmp_path: Path, when: str
 ) -> None:
-    status, _, err = await _scan(
-        _env(database_url, standin), tmp_path, "renewals", "--now", "2026-06-23T10:00"
+    [term] = await _seed_due(database_url, [END])
+    env = _env(database_url, standin)
+    del env["SLACK_SIGNING_SECRET"]  # scan receives nothing from Slack: no secret needed
+    status, out, err = await _scan(env, tmp_path, "renewals", "--now", when)
+    assert status == 0, err
+    assert f"Renewal nags on {(END - timedelta(days=7)).isoformat()}" in out
+    assert f"sent the 7-day nag for C0 (membership {term}" in out
+    assert len(standin.messages()) == 1
+
+
+async def test_scan_all_says_in_sentences_what_each_scan_did(
+    database_url: str, engine: object, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    status, out, err = await _scan(_env(database_url, standin), tmp_path, "all")
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    said = {
+        line.split("] ")[0].lstrip("["): line.split("] ", 1)[1] for line in lines if "] " in line
+    }
+    assert said["post-pending-applications"] == "Nothing was waiting to be posted."
+    assert said["erase-lapsed-contacts"] == "No contact details were past the retention period."
+    assert said["send-review-reminders"].startswith(
+        "0 vote reminder(s) and 0 quorum warning(s) sent; voting closed on 0 application(s)"
     )
-    assert status == 2
-    assert "has no time zone" in err
+    assert said["send-due-connection-prompts"].startswith("0 prompt(s) sent")
+    assert said["show-pending-amendments"] == "0 amended decision(s) now shown on their post."
+    assert said["forget-old-event-ids"].endswith("forgotten.")
+    for sentence in said.values():  # no Python values: [], ReminderReport(...), a bare 0
+        assert not re.search(r"\[\]|[A-Z]\w+\(|^\d+$", sentence), sentence
+
+
+async def test_scan_says_how_to_fix_a_channel_the_bot_is_not_in(
+    database_url: str, engine: object, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    await _seed_due(database_url, [END])
+    standin.fail_next("chat.postMessage", error="not_in_channel")
+    env = _env(database_url, standin)
+    status, out, err = await _scan(env, tmp_path, "renewals", "--now", NOW.isoformat())
+    assert status == 0, err
+    assert "not_in_channel" in out
+    assert "Invite it there with `/invite @Sanctuary Network`" in out
 
 
 async def test_two_bot_processes_on_one_postgresql_post_each_nag_once(

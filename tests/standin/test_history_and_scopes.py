@@ -238,13 +238,31 @@ async def test_a_call_the_manifest_gives_no_scope_for_is_missing_scope(
     standin: SlackStandIn, web: AsyncWebClient
 ) -> None:
     assert standin.scopes == manifest_scopes()
+    dm = standin.dm_channel_id(ALICE)
     with pytest.raises(SlackApiError) as info:
-        await web.conversations_info(channel=CHANNEL_ID)  # no :read scope is asked for
+        await web.conversations_info(channel=dm)  # the manifest asks for no im:read
     answer = info.value.response
     assert answer["error"] == "missing_scope"
-    assert answer["needed"] == "channels:read,groups:read,im:read,mpim:read"
+    assert answer["needed"] == "im:read"
     assert answer["provided"] == ",".join(manifest_scopes())
     assert standin.calls("conversations.info")[0].error == "missing_scope"
+
+
+async def test_conversations_info_of_the_private_channel_needs_groups_read(
+    standin: SlackStandIn, web: AsyncWebClient
+) -> None:
+    info = await web.conversations_info(channel=CHANNEL_ID)
+    assert info["channel"]["is_private"] is True and info["channel"]["is_member"] is True
+    standin.revoke("groups:read")
+    with pytest.raises(SlackApiError) as refused:
+        await web.conversations_info(channel=CHANNEL_ID)
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "groups:read"
+    standin.grant("groups:read")
+    standin.set_bot_member(CHANNEL_ID, False)  # a private channel the bot is not in: unseen
+    with pytest.raises(SlackApiError) as hidden:
+        await web.conversations_info(channel=CHANNEL_ID)
+    assert hidden.value.response["error"] == "channel_not_found"
 
 
 async def test_missing_scope_names_every_accepted_scope_when_none_is_held(
