@@ -61,6 +61,23 @@ async def tell_staff(deps: Deps, client: AsyncWebClient, question: Question) -> 
     return delivered
 
 
+async def confirm_question(
+    deps: Deps, client: AsyncWebClient, question: Question, delivered: bool
+) -> Delivery:
+    """Tell the endorser, by DM and once, that their question went to staff (or is kept until
+    Slack delivers it to all of them)."""
+    if delivered:
+        text = "Your question went to City of Sanctuary UK staff; they will answer you directly."
+    else:
+        text = "Your question is kept, but Slack did not deliver it to every member of staff yet."
+    key = Key(
+        endorsements.ENDORSEMENT_QUESTION_SENT,
+        subject_id=question.entry_id,
+        recipient=question.endorser,
+    )
+    return await post_once(deps, client, key, Message(channel=question.endorser, text=text))
+
+
 async def show(deps: Deps, client: AsyncWebClient, change: EndorsementChange) -> Delivery:
     """Re-render the application's post, and the endorser's DM, after an endorsement change,
     once each per change; how the post's went."""

@@ -42,6 +42,8 @@ from models.tables import (
 ENDORSEMENT_REQUEST = "endorsement_request"
 ENDORSEMENT_QUESTION = "endorsement_question"
 ENDORSEMENT_SHOWN = "endorsement_shown"
+# The endorser told that their question went to staff (keyed by the question's audit entry).
+ENDORSEMENT_QUESTION_SENT = "endorsement_question_sent"
 # The endorser's DM re-rendered after a change (keyed by the change's audit entry), so that it
 # says what they answered instead of asking again.
 ENDORSEMENT_DM_SHOWN = "endorsement_dm_shown"

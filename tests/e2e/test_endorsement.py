@@ -204,6 +204,11 @@ async def test_a_question_goes_to_each_member_of_staff_and_into_the_history(
         [message] = dms(standin, staff)
         assert "<@U0GROUP001>, named as the endorser of *Sheffield City Council*" in message.text
         assert "&lt;!channel&gt; the strategy cover housing?" in message.text
+    await standin.wait_until(lambda: len(dms(standin, ENDORSER)) == 2)
+    confirmed = [m.text for m in dms(standin, ENDORSER)[1:]]
+    assert confirmed == [
+        "Your question went to City of Sanctuary UK staff; they will answer you directly."
+    ]
     timeline = await history(slack, standin)
     assert "@Ruth (the endorser) asked staff: “Does <!channel> the strategy" in timeline
     raw = str(standin.responses()[-1].body["blocks"])
