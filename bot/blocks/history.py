@@ -173,6 +173,8 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "endorsement.declined": lambda a, d: f"{a} could not endorse the application",
     "endorsement.question": lambda a, d: (
         f"{a} (the endorser) asked staff: {_quoted(d, 'question')}"
+        if "question" in d
+        else f"{a} (the endorser) asked staff a question (its text was erased on request)"
     ),
     "endorsement.recorded": lambda a, d: (
         f"{a} recorded an endorsement given outside Slack: {_quoted(d, 'note')}"
