@@ -320,6 +320,7 @@ def cmd_personal_data(args: argparse.Namespace) -> int:
         PersonalDataReport,
         erase_personal_data,
         find_personal_data,
+        question_text,
     )
 
     settings = _settings()
@@ -360,6 +361,15 @@ def cmd_personal_data(args: argparse.Namespace) -> int:
         print(f"  conflict of interest declared on application #{application.id}{reason}")
     if report.comments:
         print(f"  {len(report.comments)} comment(s) in review threads")
+    for application in report.endorsements:
+        print(
+            f"  named as the endorser on application #{application.id} ({application.status}): "
+            f"endorsement {application.endorsement_status}"
+        )
+    for entry in report.questions:
+        text = question_text(entry)
+        asked = f": “{text}”" if text is not None else " (text erased)"
+        print(f"  question to staff as the endorser of application #{entry.application_id}{asked}")
     if args.erase:
         print("Erased:" if report.erased else "Erased: nothing")
         for line in report.erased:

@@ -137,14 +137,18 @@ def criteria_blocks(view: ApplicationView) -> list[Block]:
 
 
 def warnings_for(view: ApplicationView, rules: ReviewRules, timezone: ZoneInfo) -> list[str]:
-    """The post's warnings about the evidence, as of the day the current round opened."""
+    """The post's warnings about the evidence, as of the day the current round opened, and
+    an endorsement that will be too old by the round's deadline (the post is not rendered
+    again as days pass, so it says so from the start)."""
     a = view.application
     opened = view.round.opened_at if view.round is not None else a.registered_at
+    deadline = view.round.deadline_at if view.round is not None else None
     return evidence_warnings(
         a,
         on=local_date(opened, timezone),
         renewing=view.renewing,
         endorsement_max_age_months=rules.endorsement_max_age_months,
+        until=local_date(deadline, timezone) if deadline is not None else None,
     )
 
 

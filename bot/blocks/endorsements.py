@@ -21,49 +21,78 @@ from slack_sdk.models.views import View
 from bot.blocks import button_value, modal_state
 from bot.blocks.mentions import mention
 from bot.domain import ids
+from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
 from bot.domain.refusals import Refused
 from bot.services.endorsements import QUESTION_MAX, EndorsementChange, Question
-from models.tables import Application, EndorsementStatus
+from models.tables import Application, ApplicationStatus, EndorsementStatus
 
 
 def build_endorsement_request(application: Application, council: str) -> tuple[str, list[Block]]:
-    """The DM to the endorser named in Slack: endorse, cannot endorse, or ask a question."""
+    """The DM to the endorser named in Slack, rendered from the application as it stands: while
+    pending, Endorse / Cannot endorse / Ask a question; once answered, what they answered (or
+    staff recorded), with the other answer and a question still possible while it is open."""
     name = mrkdwn(truncate(council, 200))
-    who = mention(application.registered_by)
-    text = (
-        f"{who} registered *{name}*'s application to the Local Authority Network and names you "
-        "as the endorser for the local group. Do you endorse it?"
-    )
+    status = EndorsementStatus(application.endorsement_status)
+    on = day(application.endorsement_date)
+    if status == EndorsementStatus.PENDING:
+        who = mention(application.registered_by)
+        text = (
+            f"{who} registered *{name}*'s application to the Local Authority Network and names "
+            "you as the endorser for the local group. Do you endorse it?"
+        )
+        fallback = f"Endorsement request: {text}"
+    elif status == EndorsementStatus.DECLINED:
+        text = f"You said on {on} that you cannot endorse *{name}*'s application."
+        fallback = f"Endorsement: {text}"
+    elif application.endorsement_recorded_by:
+        text = (
+            f"{mention(application.endorsement_recorded_by)} recorded on {on} an endorsement of "
+            f"*{name}*'s application given outside Slack."
+        )
+        fallback = f"Endorsement: {text}"
+    else:
+        text = f"You endorsed *{name}*'s application on {on}."
+        fallback = f"Endorsement: {text}"
     group = mrkdwn(truncate(application.group_names, 300))
     work = mrkdwn(truncate(application.joint_work, 1000))
-    value = button_value.encode_id(application.id)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         SectionBlock(text=MarkdownTextObject(text=f"*Local group:* {group}\n*Joint work:* {work}")),
-        ActionsBlock(
-            block_id=f"endorse:{application.id}",
-            elements=[
-                ButtonElement(text="Endorse", action_id=ids.ENDORSE, value=value, style="primary"),
-                ButtonElement(
-                    text="Cannot endorse", action_id=ids.CANNOT_ENDORSE, value=value, style="danger"
-                ),
-                ButtonElement(
-                    text="Ask a question", action_id=ids.ASK_ENDORSEMENT_QUESTION, value=value
-                ),
-            ],
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Your answer shows on the application's post in the working group's "
-                    "channel and in its history. As its endorser you are recused from voting on "
-                    "it. A question goes to City of Sanctuary UK staff."
-                )
-            ]
-        ),
     ]
-    return f"Endorsement request: {text}", blocks
+    if ApplicationStatus(application.status).is_open:
+        blocks.append(_answers(application, status))
+        note = (
+            "Your answer shows on the application's post in the working group's channel and in "
+            "its history. As its endorser you are recused from voting on it. A question goes to "
+            "City of Sanctuary UK staff."
+        )
+        if status != EndorsementStatus.PENDING:
+            note = "You can change your answer while the application is under review. " + note
+    else:
+        note = "The application's review is over: the answer can no longer be changed."
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return fallback, blocks
+
+
+def _answers(application: Application, status: EndorsementStatus) -> ActionsBlock:
+    """The buttons still meaningful: both answers while pending, else the other one."""
+    value = button_value.encode_id(application.id)
+    buttons = []
+    if status != EndorsementStatus.GIVEN:
+        buttons.append(
+            ButtonElement(text="Endorse", action_id=ids.ENDORSE, value=value, style="primary")
+        )
+    if status != EndorsementStatus.DECLINED:
+        buttons.append(
+            ButtonElement(
+                text="Cannot endorse", action_id=ids.CANNOT_ENDORSE, value=value, style="danger"
+            )
+        )
+    buttons.append(
+        ButtonElement(text="Ask a question", action_id=ids.ASK_ENDORSEMENT_QUESTION, value=value)
+    )
+    return ActionsBlock(block_id=f"endorse:{application.id}", elements=buttons)
 
 
 def answered(change: EndorsementChange) -> str:
@@ -118,6 +147,14 @@ def question_to_staff(question: Question) -> str:
         f"*{mrkdwn(truncate(question.council, 150))}*'s application "
         f"(#{question.application_id}), asks:\n{quoted}\nPlease answer them directly; the "
         f"question is in `{ids.COMMAND} history`."
+    )
+
+
+def question_erased() -> str:
+    """What a staff DM with an endorser's question says once the question is erased."""
+    return (
+        ":question: An endorser's question was here; its text was erased at their request "
+        "(personal data)."
     )
 
 

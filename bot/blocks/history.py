@@ -14,7 +14,7 @@ from bot.blocks.packing import pack_lines
 from bot.domain.dates import day
 from bot.domain.escape import link, mrkdwn, truncate
 from bot.domain.review import CHOICE_LABELS
-from bot.services.history import SOME_MEMBER, SOME_STAFF, HistoryItem
+from bot.services.history import CHOICE_HIDDEN, SOME_MEMBER, SOME_STAFF, HistoryItem
 from models.tables import Council, VoteChoice
 
 MAX_MESSAGE_BLOCKS = 50
@@ -173,6 +173,8 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "endorsement.declined": lambda a, d: f"{a} could not endorse the application",
     "endorsement.question": lambda a, d: (
         f"{a} (the endorser) asked staff: {_quoted(d, 'question')}"
+        if "question" in d
+        else f"{a} (the endorser) asked staff a question (its text was erased on request)"
     ),
     "endorsement.recorded": lambda a, d: (
         f"{a} recorded an endorsement given outside Slack: {_quoted(d, 'note')}"
@@ -228,14 +230,12 @@ _LINES: dict[str, Callable[[str, dict[str, Any]], str]] = {
 }
 
 
-def history_line(
-    item: HistoryItem, tz: ZoneInfo, blind: frozenset[tuple[int, int]] = frozenset()
-) -> str:
-    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`; in a round whose votes the
-    blind tally hides (`blind`: application id, round), `@Amira voted`."""
+def history_line(item: HistoryItem, tz: ZoneInfo) -> str:
+    """`12 Mar 2026 14:05 · @Amira voted Approve (was Abstain)`; a vote whose choice the blind
+    tally hides (bot/services/history.py): `@Amira voted`."""
     render = _LINES.get(item.action)
     actor = who(item.actor)
-    if item.action in ("vote.cast", "vote.changed") and _hidden(item, blind):
+    if item.action in ("vote.cast", "vote.changed") and item.detail.get(CHOICE_HIDDEN):
         what = (
             f"{actor} voted{' again' if item.action == 'vote.changed' else ''}{_round(item.detail)}"
         )
@@ -246,28 +246,16 @@ def history_line(
     return f"{short_moment(item.at, tz)} · {what}"
 
 
-def _hidden(item: HistoryItem, blind: frozenset[tuple[int, int]]) -> bool:
-    try:
-        return (item.application_id, int(item.detail.get("round", 0))) in blind
-    except (TypeError, ValueError):
-        return False
-
-
 def build_history(
-    council: Council,
-    items: list[HistoryItem],
-    *,
-    tz: ZoneInfo,
-    blind: frozenset[tuple[int, int]] = frozenset(),
+    council: Council, items: list[HistoryItem], *, tz: ZoneInfo
 ) -> tuple[str, list[Block]]:
-    """The whole timeline, newest last; when it is too long, the earliest entries are cut.
-    How members voted in the rounds in `blind` (the blind tally, still open) is not shown."""
+    """The whole timeline, newest last; when it is too long, the earliest entries are cut."""
     name = mrkdwn(council.name)
     title = truncate(f"History: {council.name}", 150)
     if not items:
         text = f"Nothing has been recorded about {name} yet."
         return text, [ContextBlock(elements=[MarkdownTextObject(text=text)])]
-    lines = [history_line(item, tz, blind) for item in items]
+    lines = [history_line(item, tz) for item in items]
     blocks: list[Block] = [HeaderBlock(text=title)]
     blocks += pack_lines(
         lines,

@@ -23,6 +23,18 @@ def mention(user_id: str) -> str:
     return mrkdwn(user_id)
 
 
+_ANY_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
+
+
+def with_mentions(text: str) -> str:
+    """Typed text as mrkdwn: escaped, with the mentions in it (`<@U…|name>`) shown as mentions."""
+    shown, last = [], 0
+    for found in _ANY_MENTION.finditer(text):
+        shown += [mrkdwn(text[last : found.start()]), mention(found.group(1))]
+        last = found.end()
+    return "".join([*shown, mrkdwn(text[last:])])
+
+
 def parse_user_ref(text: str) -> str | None:
     """The Slack user id in a mention (`<@U…|name>`, `<@U…>`) or a bare id; None otherwise."""
     text = text.strip()

@@ -5,9 +5,12 @@ Messages are mrkdwn, so names are escaped there; a form's error is plain text, s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks.mentions import mention
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.blocks.mentions import mention, with_mentions
 from bot.domain import ids
 from bot.domain.constituencies import CONSTITUENCIES
 from bot.domain.escape import mrkdwn, truncate
@@ -80,8 +83,8 @@ WORDINGS: dict[Refusal, str] = {
         "confirm."
     ),
     Refusal.CONFLICTED_DECIDER: (
-        "You declared a conflict of interest on {council}, so you can't record its decision: "
-        "another member of staff must."
+        "You declared a conflict of interest on {council}, so you can't record or amend its "
+        "decision: another member of staff must."
     ),
     Refusal.NO_CONFLICT: "You have no conflict of interest declared on {council} to withdraw.",
     Refusal.CONFLICT_FINAL: (
@@ -195,3 +198,17 @@ def explain(refused: Refused, *, markup: bool = True) -> str:
         "usage": name(detail.get("usage", "")),
     }
     return WORDINGS[refused.reason].format_map(facts)
+
+
+# What a person typed, shown back under an error so that a long reason is not lost.
+TYPED_LIMIT = 2800
+
+
+def keeping_typed(text: str, blocks: Sequence[Block] | None, typed: str) -> list[Block]:
+    """An answer to a command (`text`, mrkdwn, or its `blocks`) with, under it, the command as
+    it was typed, to copy and correct: Slack does not give the typed words back."""
+    shown = with_mentions(truncate(typed, TYPED_LIMIT))
+    return [
+        *(blocks or [SectionBlock(text=MarkdownTextObject(text=text))]),
+        ContextBlock(elements=[MarkdownTextObject(text=f"You typed: {shown}")]),
+    ]

@@ -45,9 +45,11 @@ def evidence_warnings(
     on: date,
     renewing: Membership | None,
     endorsement_max_age_months: int,
+    until: date | None = None,
 ) -> list[str]:
     """What staff should know before deciding on `on`: a strategy that will not last the term
-    (or has ended since), an endorsement older than `endorsement_max_age_months`."""
+    (or has ended since), an endorsement older than `endorsement_max_age_months`, or (with
+    `until`, the review's deadline) one that will be older by then."""
     found = []
     term_ends = membership_would_end(on, renewing)
     strategy_end = application.strategy_end
@@ -65,6 +67,14 @@ def evidence_warnings(
             f"The endorsement was given on {day(application.endorsement_date)}, more than "
             f"{months(endorsement_max_age_months)} ago: ask the local group to endorse the "
             "application again."
+        )
+    elif until is not None and application.endorsement_date < months_later(
+        until, -endorsement_max_age_months
+    ):
+        found.append(
+            f"The endorsement was given on {day(application.endorsement_date)}: it will be "
+            f"more than {months(endorsement_max_age_months)} old by the review deadline "
+            f"({day(until)}): ask the local group to endorse the application again."
         )
     return found
 

@@ -3,7 +3,8 @@
 A crash can fall between a change and the Slack update that shows it (a vote stored, its post
 not yet updated), and Slack can refuse an update. So at start, and by a job, every open
 application's post is rendered again from the database, with the Home tabs of the working group
-and staff (at start) or of everyone whose Home this process published since the last run.
+and staff (at start) or of everyone whose Home this process published since the last run, and
+the endorser's DM of an application closed since.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot.sending.context import Deps
+from bot.sending.endorsements import close_endorser_dms
 from bot.sending.home import refresh_homes
 from bot.sending.posts import refresh_post
 from bot.sending.scrub import scrub_slack
@@ -67,6 +69,8 @@ async def refresh_posts_and_homes(deps: Deps, client: AsyncWebClient) -> Refresh
     # Posts made before they stopped naming contacts, and erasures made without Slack (the
     # command line): once each (bot/sending/scrub.py).
     await scrub_slack(deps, client)
+    # The endorser's DM of an application decided or withdrawn since: without its buttons, once.
+    await close_endorser_dms(deps, client)
     homes = deps.home_tabs.to_reconcile(everyone=[*members, *sorted(deps.settings.staff)])
     await refresh_homes(deps, client, homes)
     deps.home_tabs.reconciled(homes)

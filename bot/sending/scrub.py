@@ -8,7 +8,8 @@ entry's id), whichever process wrote it:
   naming the contacts; the post is rendered again without them;
 - `contacts.erased`: the retention job or an erasure on request (`sanctuary-bot personal-data
   --erase`, which runs without Slack) erased contacts; the post is rendered again;
-- `personal_data.erased` naming a Slack user: their Home tab is rendered again.
+- `personal_data.erased` naming a Slack user: their Home tab is rendered again, and each staff
+  DM that carried a question they asked as an endorser, without it.
 
 This runs at start and with the refresh job (bot/sending/reconcile.py), and right after the
 retention job erases.
@@ -25,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot.sending.context import Deps
+from bot.sending.endorsements import forget_question
 from bot.sending.home import publish_home
 from bot.sending.once import Key, update_once
 from bot.sending.posts import refresh_post
@@ -60,7 +62,7 @@ async def scrub_slack(deps: Deps, client: AsyncWebClient) -> list[int]:
         if entry.action in FOR_POSTS and entry.application_id is not None:
             update = functools.partial(refresh_post, deps, client, entry.application_id)
         else:
-            update = functools.partial(_publish_home_of, deps, client, _slack_user(entry))
+            update = functools.partial(_forget_person, deps, client, entry)
         if (await update_once(deps, client, Key(SCRUBBED, subject_id=entry.id), update)).ok:
             done.append(entry.id)
     if done:
@@ -68,15 +70,22 @@ async def scrub_slack(deps: Deps, client: AsyncWebClient) -> list[int]:
     return done
 
 
-def _slack_user(entry: AuditEntry) -> str | None:
+def _detail(entry: AuditEntry) -> dict[str, object]:
     try:
         detail = json.loads(entry.detail or "{}")
     except ValueError:
-        return None
-    user = detail.get("slack_user") if isinstance(detail, dict) else None
-    return user if isinstance(user, str) and user else None
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
-async def _publish_home_of(deps: Deps, client: AsyncWebClient, user_id: str | None) -> None:
-    if user_id is not None:
-        await publish_home(deps, client, user_id)
+async def _forget_person(deps: Deps, client: AsyncWebClient, entry: AuditEntry) -> None:
+    """A person's erasure: their Home tab, and the staff DMs with questions they asked as an
+    endorser, rendered again."""
+    detail = _detail(entry)
+    user = detail.get("slack_user")
+    if isinstance(user, str) and user:
+        await publish_home(deps, client, user)
+    questions = detail.get("questions")
+    for question in questions if isinstance(questions, list) else []:
+        if isinstance(question, int):
+            await forget_question(deps, client, question)

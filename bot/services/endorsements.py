@@ -9,6 +9,7 @@ Slack. Every change is audited, so it is in the council's history.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from bot.services.voting import is_recused, recuse
 from models.tables import (
     Application,
     ApplicationStatus,
+    AuditEntry,
     Council,
     EndorsementStatus,
     LedgerState,
@@ -40,6 +42,13 @@ from models.tables import (
 ENDORSEMENT_REQUEST = "endorsement_request"
 ENDORSEMENT_QUESTION = "endorsement_question"
 ENDORSEMENT_SHOWN = "endorsement_shown"
+# The endorser told that their question went to staff (keyed by the question's audit entry).
+ENDORSEMENT_QUESTION_SENT = "endorsement_question_sent"
+# The endorser's DM re-rendered after a change (keyed by the change's audit entry), so that it
+# says what they answered instead of asking again.
+ENDORSEMENT_DM_SHOWN = "endorsement_dm_shown"
+# ...and once more after the application closed, without its buttons (keyed by the application).
+ENDORSEMENT_DM_CLOSED = "endorsement_dm_closed"
 
 ENDORSER_RECUSAL_REASON = "Named as the endorser of this application for the local group"
 QUESTION_MAX = 1000
@@ -252,14 +261,54 @@ async def request(session: AsyncSession, application_id: int) -> Request | None:
 
 
 async def record_request_sent(
-    session: AsyncSession, application_id: int, endorser: str, at: datetime
+    session: AsyncSession, application_id: int, endorser: str, *, at: datetime, dm: tuple[str, str]
 ) -> None:
-    """Audit the DM to the endorser, in the transaction that marks it sent."""
+    """Audit the DM to the endorser, with where it is (`dm`: channel, ts) so that it can be
+    rendered again after they answer; in the transaction that marks it sent."""
     application = await session.get(Application, application_id)
     assert application is not None
+    channel, ts = dm
     audit.about(session, application, at=at, actor="system").record(
-        "endorsement.requested", endorser=endorser
+        "endorsement.requested", endorser=endorser, channel=channel, ts=ts
     )
+
+
+@dataclass(frozen=True)
+class EndorserDm:
+    """The DM that asked the application's current endorser, and the application now."""
+
+    application: Application
+    council: str
+    channel: str
+    ts: str
+
+
+async def endorser_dm(session: AsyncSession, application_id: int) -> EndorserDm | None:
+    """Where the DM asking the current endorser is (its `endorsement.requested` entry); None if
+    no endorser is named in Slack or they were never asked."""
+    application = await session.get(Application, application_id)
+    if application is None or not application.endorser_user_id:
+        return None
+    entries = await session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.application_id == application_id,
+            AuditEntry.action == "endorsement.requested",
+        )
+        .order_by(col(AuditEntry.id).desc())
+    )
+    for entry in entries.all():
+        detail = json.loads(entry.detail or "{}")
+        if (
+            isinstance(detail, dict)
+            and detail.get("endorser") == application.endorser_user_id
+            and detail.get("channel")
+            and detail.get("ts")
+        ):
+            council = await session.get(Council, application.council_id)
+            assert council is not None
+            return EndorserDm(application, council.name, str(detail["channel"]), str(detail["ts"]))
+    return None
 
 
 async def pending_requests(session: AsyncSession) -> list[int]:
@@ -277,6 +326,32 @@ async def pending_requests(session: AsyncSession) -> list[int]:
             col(Application.endorser_user_id).is_not(None),
             col(Application.status).in_([s for s in ApplicationStatus if s.is_open]),
             ~sent.exists(),
+        )
+        .order_by(col(Application.id))
+    )
+    return [int(i) for i in rows.all() if i is not None]
+
+
+async def closed_with_dm_open(session: AsyncSession) -> list[int]:
+    """Closed applications whose endorser was asked by DM and whose DM still has its buttons
+    (not yet rendered again since the application closed)."""
+    asked = select(ReminderLedger.subject_id).where(
+        col(ReminderLedger.kind) == ENDORSEMENT_REQUEST,
+        col(ReminderLedger.state) == LedgerState.SENT,
+        col(ReminderLedger.subject_id) == col(Application.id),
+    )
+    closed = select(ReminderLedger.subject_id).where(
+        col(ReminderLedger.kind) == ENDORSEMENT_DM_CLOSED,
+        col(ReminderLedger.state) == LedgerState.SENT,
+        col(ReminderLedger.subject_id) == col(Application.id),
+    )
+    rows = await session.exec(
+        select(Application.id)
+        .where(
+            col(Application.endorser_user_id).is_not(None),
+            col(Application.status).not_in([s for s in ApplicationStatus if s.is_open]),
+            asked.exists(),
+            ~closed.exists(),
         )
         .order_by(col(Application.id))
     )

@@ -1,6 +1,7 @@
 """A council's timeline from the audit log (`/sanctuary history`), as much as the viewer may see
 (bot/services/visibility.py): staff everything; members who did what but not who voted what
-(their own votes excepted); outsiders the stage and dates only, with no one's name."""
+(their own votes excepted); outsiders the stage and dates only, with no one's name. With the
+blind tally, how anyone voted in a round still open is kept from everyone but the voter."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ PUBLIC_ACTIONS = frozenset(
         "application.updated",
         "application.withdrawn",
         "round.opened",
+        "round.extended",
         "decision.recorded",
         "membership.created",
         "membership.imported",
@@ -37,10 +39,23 @@ PUBLIC_ACTIONS = frozenset(
         "contacts.erased",
     }
 )
+# An extension is public as a date (by how many days, whether voting reopened), not its reason.
 PUBLIC_DETAIL = frozenset(
-    {"round", "round_number", "kind", "outcome", "starts_on", "ends_on", "offset_days"}
+    {
+        "round",
+        "round_number",
+        "kind",
+        "outcome",
+        "starts_on",
+        "ends_on",
+        "offset_days",
+        "days",
+        "reopened",
+    }
 )
 VOTES = frozenset({"vote.cast", "vote.changed", "vote.withdrawn"})
+# A vote's detail when the blind tally hides its choice: that it was cast, in which round.
+CHOICE_HIDDEN = "choice_hidden"
 # Who is connected to what, and their answers to the prompts, are for staff.
 STAFF_ONLY_ACTIONS = frozenset(
     {
@@ -72,8 +87,13 @@ def _detail(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _as_seen(item: HistoryItem, who: Viewer) -> HistoryItem | None:
-    """The entry as `who` may see it, or None if they may not see it at all."""
+def _as_seen(
+    item: HistoryItem, who: Viewer, blind: frozenset[tuple[int, int]]
+) -> HistoryItem | None:
+    """The entry as `who` may see it, or None if they may not see it at all; a vote in a round
+    in `blind` (application id, round) without its choice, unless it is the viewer's own."""
+    if item.action in VOTES and item.actor != who.user_id and _in(item, blind):
+        item = replace(item, detail={"round": item.detail.get("round"), CHOICE_HIDDEN: True})
     if who.role is Role.STAFF:
         return item
     if who.role is Role.OUTSIDER:
@@ -94,9 +114,22 @@ def _as_seen(item: HistoryItem, who: Viewer) -> HistoryItem | None:
     return replace(item, detail=detail)
 
 
-async def council_history(session: AsyncSession, council_id: int, who: Viewer) -> list[HistoryItem]:
+def _in(item: HistoryItem, rounds: frozenset[tuple[int, int]]) -> bool:
+    try:
+        return (item.application_id, int(item.detail.get("round", 0))) in rounds
+    except (TypeError, ValueError):
+        return False
+
+
+async def council_history(
+    session: AsyncSession,
+    council_id: int,
+    who: Viewer,
+    blind: frozenset[tuple[int, int]] = frozenset(),
+) -> list[HistoryItem]:
     """Every audit entry about the council or its applications that `who` may see, oldest
-    first (one query)."""
+    first (one query); in the rounds in `blind` (`rounds_voting_blind`), only the viewer's own
+    votes say how they voted."""
     applications = select(Application.id).where(Application.council_id == council_id)
     entries = (
         await session.exec(
@@ -111,7 +144,9 @@ async def council_history(session: AsyncSession, council_id: int, who: Viewer) -
         )
     ).all()
     items = (
-        _as_seen(HistoryItem(e.at, e.actor, e.action, e.application_id, _detail(e.detail)), who)
+        _as_seen(
+            HistoryItem(e.at, e.actor, e.action, e.application_id, _detail(e.detail)), who, blind
+        )
         for e in entries
     )
     return [item for item in items if item is not None]

@@ -106,6 +106,25 @@ async def mark_attempted(sessions: SessionFactory, ledger_id: int, at: datetime)
         )
 
 
+async def handed_over(
+    session: AsyncSession, kind: str, subject_id: int
+) -> list[tuple[Key, datetime]]:
+    """The `kind` messages about `subject_id` that were handed to Slack, each with the moment
+    it first was (where to look for it from, `bot.sending.once.find_in_slack`)."""
+    rows = await session.exec(
+        select(ReminderLedger).where(
+            col(ReminderLedger.kind) == kind,
+            col(ReminderLedger.subject_id) == subject_id,
+            col(ReminderLedger.first_attempt_at).is_not(None),
+        )
+    )
+    return [
+        (Key(r.kind, r.subject_id, r.round, r.offset_days, r.recipient), r.first_attempt_at)
+        for r in rows.all()
+        if r.first_attempt_at is not None
+    ]
+
+
 async def mark_sent(sessions: SessionFactory, ledger_id: int, now: datetime) -> None:
     async with transaction(sessions) as session:
         await mark_sent_in(session, ledger_id, now)

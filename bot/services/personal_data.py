@@ -1,4 +1,5 @@
-"""Personal data under UK GDPR: contacts (councillor, officers) and comments.
+"""Personal data under UK GDPR: contacts (councillor, officers), comments, conflict reasons,
+and what an endorser named in Slack said (their answer, their questions to staff).
 
 Contacts are kept while the process needs them: while an application is open, and while the
 council is a member. They are erased `contact_retention_months` after a membership lapsed or an
@@ -135,6 +136,10 @@ class PersonalDataReport:
     votes: int = 0
     conflicts: list[tuple[Conflict, Application]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # Applications naming them in Slack as the local group's endorser, and the questions they
+    # asked staff as its endorser (audit entries `endorsement.question` whose text is held).
+    endorsements: list[Application] = field(default_factory=list)
+    questions: list[AuditEntry] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
 
@@ -147,6 +152,8 @@ class PersonalDataReport:
             or self.votes
             or self.conflicts
             or self.comments
+            or self.endorsements
+            or self.questions
         )
 
 
@@ -222,7 +229,35 @@ async def find_personal_data(
                 )
             ).all()
         )
+        report.endorsements = list(
+            (
+                await session.exec(
+                    select(Application)
+                    .where(Application.endorser_user_id == slack_user_id)
+                    .order_by(col(Application.id))
+                )
+            ).all()
+        )
+        asked = await session.exec(
+            select(AuditEntry)
+            .where(
+                AuditEntry.actor == slack_user_id,
+                AuditEntry.action == ENDORSER_QUESTION,
+            )
+            .order_by(col(AuditEntry.id))
+        )
+        report.questions = [e for e in asked.all() if question_text(e) is not None]
     return report
+
+
+ENDORSER_QUESTION = "endorsement.question"
+
+
+def question_text(entry: AuditEntry) -> str | None:
+    """The text of an endorser's question (an `endorsement.question` entry), unless erased."""
+    detail = json.loads(entry.detail or "{}")
+    text = detail.get("question") if isinstance(detail, dict) else None
+    return text if isinstance(text, str) else None
 
 
 def _folded(address: str | None) -> str:
@@ -329,6 +364,21 @@ async def erase_personal_data(
         session.add(comment)
     if report.comments:
         report.erased.append(f"the text of {len(report.comments)} comment(s)")
+    for entry in report.questions:
+        detail = json.loads(entry.detail or "{}")
+        detail.pop("question", None)
+        entry.detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        session.add(entry)
+    if report.questions:
+        report.erased.append(
+            f"the text of {len(report.questions)} question(s) asked as an endorser"
+        )
+    for application in report.endorsements:
+        report.kept.append(
+            f"named as the endorser on application #{application.id} "
+            f"({application.endorsement_status}): kept as part of the evidence the application "
+            "is decided on"
+        )
     if report.votes:
         report.kept.append(f"{report.votes} vote(s): kept as the record of how decisions were made")
     if report.member is not None:
@@ -337,10 +387,13 @@ async def erase_personal_data(
             "staff remove it with /sanctuary group remove"
         )
     if report.erased:
+        # The questions' entries also tell the bot which staff DMs to render again without them
+        # (bot/sending/scrub.py).
         audit.Trail(session, at=now, actor=actor).record(
             "personal_data.erased",
             erased=report.erased,
             kept=len(report.kept),
             slack_user=slack_user_id,
+            questions=[e.id for e in report.questions],
         )
     return report

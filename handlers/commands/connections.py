@@ -24,7 +24,9 @@ async def _person_and_words(call: CommandCall) -> tuple[str, str] | None:
     user_id = parse_user_ref(words[0]) if words else None
     if user_id is None:
         shown = mrkdwn(truncate(words[0], 60)) if words else ""
-        await call.reply(f"Please name the person first, with @: `{shown}` is not one. {USAGE}")
+        await call.reply_error(
+            f"Please name the person first, with @: `{shown}` is not one. {USAGE}"
+        )
         return None
     return user_id, " ".join(words[1:])
 

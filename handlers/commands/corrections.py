@@ -58,10 +58,11 @@ async def amend(call: CommandCall) -> None:
         await call.open_form(build_amend_modal(found.application_id, found.council, found.decision))
     elif found is not None:
         shown, names = mrkdwn(truncate(words, 80)), ", ".join(mrkdwn(n) for n in found)
-        await call.reply(
+        await call.reply_error(
             f"Several decided applications match `{shown}` ({names}); please be more precise."
             if found
-            else f"No decided application matches `{shown}`."
+            else f"No decided application matches `{shown}`: type part of the council's name, "
+            "or its code (such as E08000019)."
         )
 
 

@@ -14,7 +14,10 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.connections import refusal_blocks
 from bot.blocks.help import build_help
+from bot.blocks.refusals import explain, keeping_typed
+from bot.domain import ids
 from bot.domain.escape import clean, mrkdwn, truncate, unescape_entities
 from bot.domain.refusals import Refusal, Refused, Task
 from bot.sending.context import Deps
@@ -29,6 +32,11 @@ class CommandCall:
     caller: Person
     args: str
     trigger_id: str
+    words: str = ""  # everything typed after the command, as read
+
+    @property
+    def typed(self) -> str:
+        return f"{ids.COMMAND} {self.words}".strip()
 
     @property
     def user_id(self) -> str:
@@ -47,7 +55,15 @@ class CommandCall:
         await self.caller.tell(text, blocks)
 
     async def refuse(self, refused: Refused) -> None:
-        await self.caller.refuse(refused)
+        """The refusal in one line, and under it what they typed (nothing typed is lost)."""
+        text, blocks = explain(refused), refusal_blocks(refused)
+        await self.caller.tell(
+            text, keeping_typed(text, blocks, self.typed) if self.args else blocks
+        )
+
+    async def reply_error(self, text: str) -> None:
+        """An error in one line, and under it what they typed."""
+        await self.caller.tell(text, keeping_typed(text, None, self.typed))
 
     async def open_form(self, view: View) -> None:
         await self.caller.open_form(self.trigger_id, view)
@@ -89,7 +105,8 @@ async def handle_sanctuary(
     await ack()
     words = clean(_CONTROL.sub("", unescape_entities(str(body.get("text") or "")))).strip()
     name, entry, args = _find(words)
-    call = CommandCall(deps, Person.of(body, client, respond), args, body.get("trigger_id", ""))
+    person = Person.of(body, client, respond)
+    call = CommandCall(deps, person, args, body.get("trigger_id", ""), words)
     if entry is None:
         preface = f"I don't know `{mrkdwn(truncate(name, 40))}`. Here is what I can do:"
         await call.reply(*build_help(is_staff=call.is_staff, preface=preface))

@@ -35,13 +35,13 @@ def parse_extend(args: str) -> tuple[str, int | None, str] | None:
 async def extend(call: CommandCall) -> None:
     parsed = parse_extend(call.args)
     if parsed is None:
-        await call.reply(USAGE)
+        await call.reply_error(USAGE)
         return
     words, days, reason = parsed
     async with call.deps.sessions() as session:
         matches = await open_applications_matching(session, words)
     if len(matches) != 1:
-        await call.reply(not_exactly_one(words, matches))
+        await call.reply_error(not_exactly_one(words, matches))
         return
     deps, application_id = call.deps, matches[0][0].id or 0
     result = await attempt(

@@ -23,10 +23,10 @@ async def show_history(call: CommandCall) -> None:
             council = councils[0]
             assert council.id is not None
             who = await viewer(session, call.user_id, call.deps.settings.staff)
-            items = await council_history(session, council.id, who)
             blind = await rounds_voting_blind(
                 session, council.id, settings.rules, call.deps.clock.now()
             )
+            items = await council_history(session, council.id, who, blind)
     if not councils:
         await call.reply(
             f"I can't find a council matching “{mrkdwn(truncate(call.args, 80))}”. "
@@ -36,5 +36,5 @@ async def show_history(call: CommandCall) -> None:
     if len(councils) > 1:
         await call.reply(build_council_choices(call.args, councils))
         return
-    text, blocks = build_history(council, items, tz=settings.timezone, blind=blind)
+    text, blocks = build_history(council, items, tz=settings.timezone)
     await call.reply(text, blocks)

@@ -12,7 +12,6 @@ from bot.blocks.endorsements import question_errors, read_question
 from bot.domain import ids
 from bot.sending import endorsements as sending
 from bot.sending.context import Deps
-from bot.sending.tell import tell
 from bot.services import endorsements
 from handlers.attempt import submitted
 
@@ -36,11 +35,8 @@ async def on_question_submitted(
     )
     if question is None:
         return
-    if await sending.tell_staff(deps, client, question):
-        text = "Your question went to City of Sanctuary UK staff; they will answer you directly."
-    else:
-        text = "Your question is kept, but Slack did not deliver it to every member of staff yet."
-    await tell(client, user, text)
+    delivered = await sending.tell_staff(deps, client, question)
+    await sending.confirm_question(deps, client, question, delivered)
 
 
 def register(app: AsyncApp) -> None:

@@ -411,6 +411,49 @@ async def test_staff_forms_submitted_by_others_are_refused(
 
 
 @pytest.mark.parametrize(
+    ("actor", "refusal"),
+    [
+        ("conflicted staff", CONFLICTED_DECIDER),
+        ("member", STAFF_ONLY),
+        ("recused", STAFF_ONLY),
+        ("endorser", STAFF_ONLY),
+        ("outsider", STAFF_ONLY),
+    ],
+)
+async def test_the_amendment_form_submitted_by_others_is_refused(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    scene: str,
+    actor: str,
+    refusal: str,
+) -> None:
+    """The form staff open with `/sanctuary amend`, submitted by someone else: only staff
+    without a conflict on the application amend a decision."""
+    decision = await _staff_form(slack, standin, scene, ids.RECORD_DECISION)
+    decided = {
+        ids.DECISION_OUTCOME_BLOCK: "approved",
+        ids.DECISION_RATIONALE_BLOCK: "Fine.",
+        ids.DECISION_NO_QUORUM_BLOCK: "Urgent.",
+    }
+    reply = await slack.view_submission(STAFF, decision, slack.fill_view_state(decision, decided))
+    assert reply.status == 200 and not reply.json
+    opened = len(standin.calls("views.open"))
+    await slack.slash_command(STAFF, "amend sheffield")
+    await standin.wait_for("views.open", count=opened + 1)
+    form = standin.last_view(STAFF)
+    assert form is not None and form["callback_id"] == ids.AMEND_VIEW
+    standin.close_view(STAFF, clear=True)
+    amended = {ids.AMEND_RATIONALE_BLOCK: "Other words.", ids.AMEND_REASON_BLOCK: "A typo."}
+    before = await snapshot(bot)
+    reply = await slack.view_submission(ACTORS[actor], form, slack.fill_view_state(form, amended))
+    assert reply.status == 200 and isinstance(reply.json, dict)
+    assert reply.json.get("response_action") == "errors"
+    assert refusal in str(reply.json["errors"]), actor
+    assert await snapshot(bot) == before
+
+
+@pytest.mark.parametrize(
     ("actor", "allowed"),
     [
         ("staff", True),

@@ -91,6 +91,21 @@ async def test_until_the_deadline_only_counts_show_everywhere(
     assert "voted decline" in history
 
 
+async def test_a_member_sees_their_own_vote_and_no_one_elses(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await _voted(bot, slack, standin)
+    first = one_of_each()
+    own = await _say(slack, standin, first["lived"], "history sheffield")
+    assert "voted decline" in own
+    assert not re.search(r"voted (approve|further work|abstain)", own), own
+    status = await _say(slack, standin, first["lived"], "status sheffield")
+    assert "your vote: decline" in status and not CHOICE.search(status), status
+    theirs = await _say(slack, standin, first["councillor"], "history sheffield")
+    assert len(re.findall(r"voted approve", theirs)) == 1  # their own, not the officer's
+    assert "decline" not in theirs
+
+
 async def test_the_decision_closes_the_round_before_its_deadline(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:

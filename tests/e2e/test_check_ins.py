@@ -7,17 +7,21 @@ only staff may log progress; it shows in the history, on Home for staff and on t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import select
 
 from bot.domain import ids
 from bot.domain.clock import FixedClock
+from bot.domain.config import Settings
 from bot.domain.terms import months_later
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_http
+from bot.services import ledger
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
-from models.tables import AuditEntry, CheckIn, ReminderLedger
+from models.db import transaction
+from models.tables import AuditEntry, CheckIn, LedgerState, ReminderLedger
 from scheduler.renewals import post_renewal_nags
 from tests.conftest import OUTSIDER, STAFF, STAFF_2, START
 from tests.e2e.helpers_review import add_roster, post_text
@@ -80,6 +84,54 @@ async def test_a_term_gets_a_check_in_12_and_24_months_in_each_exactly_once(
             )
         ).all()
     assert sorted(sent) == [(12, "sent"), (24, "sent")]
+
+
+async def test_a_check_in_slack_took_just_before_a_crash_is_not_posted_again_after_a_restart(
+    bot: Runtime, standin: SlackStandIn, clock: FixedClock, settings: Settings
+) -> None:
+    """The process died after Slack took the check-in but before the ledger said so; the next
+    process, once the claim's lease has run out, finds it in Slack instead of posting it again."""
+    await seed(bot.deps.sessions, ends_on=date(2029, 3, 2), at=START)
+    twelve = months_later(TODAY, 12)
+    await scan(bot, clock, twelve)
+    [posted] = check_ins(standin)
+    async with transaction(bot.deps.sessions) as session:  # as the crash left the database
+        [row] = (
+            await session.exec(select(ReminderLedger).where(ReminderLedger.kind == "check_in"))
+        ).all()
+        assert row.first_attempt_at is not None
+        row.state, row.sent_at = LedgerState.CLAIMED, None
+        session.add(row)
+        [entry] = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "check_in.sent"))
+        ).all()
+        await session.delete(entry)  # written with the mark, in one transaction
+    await bot.stop()
+    clock.set(at_nine(twelve) + ledger.DEFAULT_LEASE + timedelta(minutes=1))
+    restarted = await start_http(
+        replace(settings, slack_api_url=standin.api_url),
+        clock=clock,
+        host="127.0.0.1",
+        port=0,
+        with_scheduler=False,
+    )
+    try:
+        for _ in range(2):
+            await post_renewal_nags(restarted.deps, restarted.client)
+    finally:
+        await restarted.stop()
+    assert [m.ts for m in check_ins(standin)] == [posted.ts]
+    async with bot.deps.sessions() as session:
+        states = (
+            await session.exec(
+                select(ReminderLedger.state).where(ReminderLedger.kind == "check_in")
+            )
+        ).all()
+        audited = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "check_in.sent"))
+        ).all()
+    assert states == [LedgerState.SENT]
+    assert len(audited) == 1
 
 
 async def test_after_downtime_only_the_latest_check_in_goes_and_the_other_is_skipped(

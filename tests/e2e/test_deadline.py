@@ -137,6 +137,12 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     assert "/sanctuary extend <council> <days> <reason>" in said
     said = await _command(slack, standin, STAFF, "extend sheffield 7")
     assert "reason" in said
+    # A council misspelt: the error says so in one line, and what was typed is shown to copy.
+    said = await _command(slack, standin, STAFF, "extend sheffeld 7 No <lived> vote & yet")
+    error, typed = said.splitlines()
+    assert error.startswith("No application under review matches `sheffeld`")
+    assert typed == "You typed: /sanctuary extend sheffeld 7 No <lived> vote & yet"
+    assert "No &lt;lived&gt; vote &amp; yet" in str(standin.responses()[-1].body)
     said = await _command(slack, standin, STAFF, "extend sheffield 7 No lived-experience vote yet")
     assert "Voting on Sheffield City Council reopened until" in said
     new_deadline = bot.deps.clock.now() + 7 * DAYS
@@ -150,6 +156,14 @@ async def test_extend_reopens_voting_and_reminds_the_constituencies_quorum_lacks
     assert audit.actor == STAFF and "No lived-experience vote yet" in audit.detail
     history = await _command(slack, standin, STAFF, "history sheffield")
     assert "extended the review by 7 days" in history
+    assert "No lived-experience vote yet" in history
+    # The deadline moving is public (stage and dates); who moved it, and why, are not.
+    public = await _command(slack, standin, OUTSIDER, "history sheffield")
+    assert "Staff extended the review by 7 days (round 1), reopening voting" in public
+    assert "No lived-experience vote yet" not in public and STAFF not in public
+    member = await _command(slack, standin, first["lived"], "history sheffield")
+    assert "extended the review by 7 days" in member
+    assert "No lived-experience vote yet" not in member
 
     # Three days before the new deadline: only those who have not voted in the constituency
     # quorum lacks (lived experience) are reminded; once for this extension.

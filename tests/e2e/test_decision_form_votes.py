@@ -29,9 +29,15 @@ async def test_a_removed_members_vote_counts_and_the_form_names_each_voter(
     await standin.wait_until(lambda: len(standin.responses()) > before)
     assert "Removed" in str(standin.responses()[-1].body["text"])
 
-    # It was valid when cast: the tally and quorum still count it.
+    # It was valid when cast: the tally and quorum still count it, in the post rendered again
+    # from the database (after the next vote) and in status.
+    await click(slack, standin, members["national"], ids.VOTE_APPROVE, ts, f"{app_id}:1")
     shown = post_text(standin, ts)
-    assert "Votes, round 1 (4 cast)" in shown and "Quorum: met" in shown
+    assert "Votes, round 1 (5 cast)" in shown and "Quorum: met" in shown
+    before = len(standin.responses())
+    await slack.slash_command(STAFF, "status sheffield")
+    await standin.wait_until(lambda: len(standin.responses()) > before)
+    assert "5 votes cast" in str(standin.responses()[-1].body)
     assert f"<@{gareth}>" not in shown and "Gareth" not in shown  # the post names no voter
 
     opened = len(standin.calls("views.open"))

@@ -68,6 +68,18 @@ def test_the_renewal_nag_arrives_once_90_days_before_the_end(story: str) -> None
     assert "*Sheffield City Council*: ends 14 March 2029 (in 90 days)" in renewals
 
 
+def test_the_renewal_post_shows_the_previous_term_what_changed_and_the_progress(
+    story: str,
+) -> None:
+    final = _snapshot(story, "The working-group channel at the end of the story")
+    renewal = final[final.index("== Renewal: Sheffield City Council ==") :]
+    assert "*Previous term:* 14 March 2026 to 14 March 2029" in renewal
+    assert "*Changed since the last approved application* (#1)" in renewal
+    assert "• strategy end: 2 December 2030 → 14 November 2033" in renewal
+    assert "*Progress logged during the last term*" in renewal
+    assert ":warning:" not in renewal.split("*Votes, round 1*")[0]
+
+
 def test_a_year_in_the_check_in_arrives_once_and_sam_logs_progress(story: str) -> None:
     chapter = _chapter(story, "A year into the membership: the check-in")
     assert "[14 Mar 2027]" in chapter

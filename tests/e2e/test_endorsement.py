@@ -8,14 +8,20 @@ record an endorsement given outside Slack.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import col, func, select
 
+from bot import cli
 from bot.domain import ids
 from bot.domain.clock import FixedClock
 from bot.runtime import Runtime
+from bot.sending.reconcile import refresh_posts_and_homes
+from bot.sending.scrub import scrub_slack
 from bot.standin import SignedSlackClient, SlackStandIn, render_blocks_as_text
 from bot.standin.server import CHANNEL_ID
 from models.tables import Application, AuditEntry, Conflict, ReminderLedger, ReviewRound
@@ -50,6 +56,22 @@ async def register_with_endorser(
 
 def dms(standin: SlackStandIn, user: str) -> list[Any]:
     return standin.messages(standin.dm_channel_id(user))
+
+
+def dm_text(standin: SlackStandIn, user: str = ENDORSER) -> str:
+    """The endorser's DM as they see it now (the bot edits it after each answer)."""
+    [dm] = dms(standin, user)
+    return render_blocks_as_text(dm.text, dm.blocks, users=standin.user_names())
+
+
+def dm_buttons(standin: SlackStandIn, user: str = ENDORSER) -> list[str]:
+    [dm] = dms(standin, user)
+    return [
+        element["text"]["text"]
+        for block in dm.blocks or []
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
 
 
 async def press(
@@ -114,12 +136,24 @@ async def test_the_named_endorser_is_asked_once_and_the_post_follows_their_answe
     assert "Endorsement given by @Ruth (City of Sanctuary Sheffield) on 2 March 2026" in (
         post_text(standin, ts)
     )
+    # The DM itself now says what they answered, and offers only the other answer.
+    await standin.wait_until(lambda: "You endorsed" in dm_text(standin))
+    assert "You endorsed *Sheffield City Council*'s application on 2 March 2026." in (
+        dm_text(standin)
+    )
+    assert dm_buttons(standin) == ["Cannot endorse", "Ask a question"]
+    assert "You can change your answer while the application is under review" in dm_text(standin)
     told = await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
     assert "already recorded" in told
 
     told = await press(slack, standin, ENDORSER, ids.CANNOT_ENDORSE, dm)
     assert "you cannot endorse" in told
     await standin.wait_until(lambda: "Endorsement declined by @Ruth" in post_text(standin, ts))
+    await standin.wait_until(lambda: "cannot endorse *Sheffield" in dm_text(standin))
+    assert "You said on 2 March 2026 that you cannot endorse *Sheffield City Council*'s" in (
+        dm_text(standin)
+    )
+    assert dm_buttons(standin) == ["Endorse", "Ask a question"]
 
     # The DM went once, however often the retry job runs.
     await post_pending_applications(bot.deps, bot.client)
@@ -170,6 +204,11 @@ async def test_a_question_goes_to_each_member_of_staff_and_into_the_history(
         [message] = dms(standin, staff)
         assert "<@U0GROUP001>, named as the endorser of *Sheffield City Council*" in message.text
         assert "&lt;!channel&gt; the strategy cover housing?" in message.text
+    await standin.wait_until(lambda: len(dms(standin, ENDORSER)) == 2)
+    confirmed = [m.text for m in dms(standin, ENDORSER)[1:]]
+    assert confirmed == [
+        "Your question went to City of Sanctuary UK staff; they will answer you directly."
+    ]
     timeline = await history(slack, standin)
     assert "@Ruth (the endorser) asked staff: “Does <!channel> the strategy" in timeline
     raw = str(standin.responses()[-1].body["blocks"])
@@ -199,7 +238,13 @@ async def test_staff_record_an_endorsement_given_outside_slack(
         "Endorsement given by @Ruth on 2 March 2026 outside Slack, recorded by @Alex Staff: "
         "Emailed us on Friday" in post_text(standin, ts)
     )
-    # The DM's buttons now change nothing without the endorser pressing them; no second DM.
+    # The endorser's DM says so (it no longer asks), and no second DM goes.
+    await standin.wait_until(lambda: "outside Slack" in dm_text(standin))
+    assert (
+        "@Alex Staff recorded on 2 March 2026 an endorsement of *Sheffield City Council*'s "
+        "application given outside Slack." in dm_text(standin)
+    )
+    assert dm_buttons(standin) == ["Cannot endorse", "Ask a question"]
     await post_pending_applications(bot.deps, bot.client)
     assert len(dms(standin, ENDORSER)) == 1
     timeline = await history(slack, standin)
@@ -321,3 +366,95 @@ async def test_an_edit_keeps_a_given_endorsement_and_asks_a_newly_named_endorser
     assert "Recused: @Ruth, @Tom" in post_text(standin, ts)
     told = await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
     assert "only the endorser named on this application" in told
+
+
+async def test_what_an_endorser_said_is_their_personal_data_listed_and_erased(
+    bot: Runtime,
+    slack: SignedSlackClient,
+    standin: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Subject access lists the endorsement and the questions; erasure removes the questions'
+    text from the history and from the staff DMs that carried it, and keeps the answer."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    await add_roster(bot.deps, standin)
+    await register_with_endorser(slack, standin)
+    [dm] = dms(standin, ENDORSER)
+    await slack.block_action(
+        ENDORSER, ids.ASK_ENDORSEMENT_QUESTION, channel_id=dm.channel, message_ts=dm.ts, value="1"
+    )
+    await standin.wait_until(lambda: standin.last_view(ENDORSER) is not None)
+    form = standin.last_view(ENDORSER)
+    assert form is not None
+    asked = {ids.ENDORSEMENT_QUESTION_BLOCK: "My landlord is the council leader; does it matter?"}
+    await slack.view_submission(ENDORSER, form, slack.fill_view_state(form, asked))
+    await standin.wait_until(lambda: bool(dms(standin, STAFF)) and bool(dms(standin, STAFF_2)))
+    await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
+
+    argv = ["personal-data", "ruth@example.org", "--slack", ENDORSER]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    out = capsys.readouterr().out
+    assert "named as the endorser on application #1 (under_review): endorsement given" in out
+    assert (
+        "question to staff as the endorser of application #1: “My landlord is the council "
+        "leader; does it matter?”" in out
+    )
+
+    assert await asyncio.to_thread(cli.main, [*argv, "--erase"]) == 0
+    out = capsys.readouterr().out
+    assert "the text of 1 question(s) asked as an endorser" in out
+    assert "named as the endorser on application #1 (given): kept" in out
+    async with bot.deps.sessions() as session:
+        audit_text = " ".join(e.detail for e in (await session.exec(select(AuditEntry))).all())
+    assert "landlord" not in audit_text
+    assert "(its text was erased on request)" in await history(slack, standin)
+
+    # The running bot renders the staff DMs again without the question, once.
+    await scrub_slack(bot.deps, bot.client)
+    await scrub_slack(bot.deps, bot.client)
+    for staff in (STAFF, STAFF_2):
+        [message] = dms(standin, staff)
+        assert "landlord" not in message.text and "erased at their request" in message.text
+    assert sum(1 for c in standin.calls("chat.update") if "erased at their" in str(c.args)) == 2
+    assert "Endorsement given by @Ruth" in post_text(standin, standin.messages()[0].ts)
+
+
+async def test_once_the_application_is_decided_the_endorsers_dm_loses_its_buttons_once(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    await add_roster(bot.deps, standin)
+    app_id, ts = await register_with_endorser(slack, standin)
+    [dm] = dms(standin, ENDORSER)
+    await press(slack, standin, ENDORSER, ids.ENDORSE, dm)
+    await standin.wait_until(lambda: "You endorsed" in dm_text(standin))
+
+    opened = len(standin.calls("views.open"))
+    await slack.block_action(STAFF, ids.RECORD_DECISION, message_ts=ts, value=f"{app_id}:1")
+    await standin.wait_for("views.open", count=opened + 1)
+    form = standin.last_view(STAFF)
+    assert form is not None
+    decided = {
+        ids.DECISION_OUTCOME_BLOCK: "declined",
+        ids.DECISION_RATIONALE_BLOCK: "The council withdrew its motion.",
+        ids.DECISION_NO_QUORUM_BLOCK: "The motion was rescinded: nothing to vote on.",
+    }
+    await slack.view_submission(STAFF, form, slack.fill_view_state(form, decided))
+    assert standin.view_errors(form["id"]) is None
+    await standin.wait_until(lambda: "status: *declined*" in str(standin.messages()[0].blocks))
+
+    def dm_updates() -> int:
+        return sum(1 for c in standin.calls("chat.update") if c.args.get("ts") == dm.ts)
+
+    before = dm_updates()
+    for _ in range(2):  # the refresh job, at start and every 15 minutes
+        await refresh_posts_and_homes(bot.deps, bot.client)
+    assert dm_updates() == before + 1
+    assert "You endorsed *Sheffield City Council*'s application on 2 March 2026." in dm_text(
+        standin
+    )
+    assert "review is over: the answer can no longer be changed" in dm_text(standin)
+    assert dm_buttons(standin) == []

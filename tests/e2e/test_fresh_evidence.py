@@ -198,6 +198,46 @@ async def test_the_decision_checks_again_what_was_fresh_at_registration(
     assert warning in json.loads(detail)["warnings"][0]
 
 
+async def test_an_endorsement_that_ages_past_12_months_during_the_review_is_warned_of_on_the_post(
+    slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Registered 2 March 2026, voting until 16 March: an endorsement of 10 March 2025 is 11
+    months old when the post goes up and more than 12 before the deadline."""
+    errors = await _register(slack, standin, date(2026, 3, 2), endorsement_date=date(2025, 3, 10))
+    assert errors is None
+    await standin.wait_until(lambda: "deadline" in (posts(standin) or [""])[0])
+    [post] = posts(standin)
+    assert (
+        "The endorsement was given on 10 March 2025: it will be more than 12 months old by the "
+        "review deadline (16 March 2026): ask the local group to endorse the application again."
+    ) in post.replace("*", "")
+
+
+async def test_the_decision_checks_again_that_the_strategy_lasts_the_term(
+    slack: SignedSlackClient, standin: SlackStandIn, clock: FixedClock
+) -> None:
+    """Registered 2 March 2026, the strategy runs to 10 March 2029: it outlasts a term that
+    would end on 2 March 2029, not one approved on 23 March 2026 (to 23 March 2029)."""
+    errors = await _register(
+        slack,
+        standin,
+        date(2026, 3, 2),
+        strategy_start=date(2026, 2, 1),
+        strategy_end=date(2029, 3, 10),
+    )
+    assert errors is None
+    await standin.wait_until(lambda: bool(standin.messages()))
+    assert "The strategy ends" not in posts(standin)[0]
+    assert "The strategy ends" not in await _decision_form_text(slack, standin)
+
+    clock.advance(timedelta(days=21))
+    form = await _decision_form_text(slack, standin)
+    assert (
+        "The strategy ends on 10 March 2029, before the membership would end (23 March 2029)"
+        in form
+    )
+
+
 async def test_a_renewal_warns_when_the_strategy_ends_within_the_next_term(
     bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
 ) -> None:

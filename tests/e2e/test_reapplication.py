@@ -204,3 +204,19 @@ async def test_editing_a_renewal_keeps_its_account_of_the_term_required(
     await slack.view_submission(STAFF, edit, slack.fill_view_state(edit, {"term_activity": ""}))
     errors = standin.view_errors(edit["id"])
     assert errors is not None and set(errors) == {"term_activity"}
+
+
+async def test_an_endorser_newly_named_in_slack_shows_as_a_mention_among_the_changes(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    view = await _renewal_form(bot, slack, standin)
+    endorser = "U0GROUP001"
+    changed = {"endorser_user_id": endorser, "endorsement_date": None}
+    await slack.view_submission(STAFF, view, slack.fill_view_state(view, RENEWAL_ANSWERS | changed))
+    assert standin.view_errors(view["id"]) is None
+    await standin.wait_until(lambda: len(standin.messages()) == 2)
+    since = posts(standin)[-1].replace("*", "")
+    since = since.split("Changed since the last approved application")[1].split("Votes, round")[0]
+    assert f"endorser in Slack: _none_ → @{endorser}" in since
+    raw = str(standin.messages()[-1].blocks)
+    assert f"_none_ → <@{endorser}>" in raw  # a real mention, built from the user id
