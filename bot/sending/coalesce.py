@@ -11,6 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
+# The kinds of key: a post's updates are keyed (POST, application id), a Home tab's (HOME, user).
+POST = "application"
+HOME = "home"
+
 
 @dataclass
 class _Flight:
@@ -56,6 +60,10 @@ class Coalescer:
         if isinstance(first, BaseException):
             raise first
         return first
+
+    def in_flight(self, kind: Hashable) -> bool:
+        """Whether a send is running or pending for any key `(kind, ...)`."""
+        return any(isinstance(key, tuple) and key[:1] == (kind,) for key in self._flights)
 
     async def _send(self, send: Callable[[], Awaitable[bool]]) -> bool:
         self.sends += 1

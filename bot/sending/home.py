@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.home import build_home
 from bot.domain.dates import local_date
+from bot.sending.coalesce import HOME, POST
 from bot.sending.context import Deps
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.home import gather_home
@@ -50,13 +51,18 @@ async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[s
     Coalesced per person (bot/coalesce.py): a burst of changes costs few `views.publish` calls,
     and the last one shows the final state.
     """
-    await deps.home_tabs.wait_for_quiet()
+
+    def busy() -> bool:
+        return deps.post_updates.in_flight(POST)
+
+    await deps.home_tabs.wait_for_quiet(busy)
     for user_id in dict.fromkeys(user_ids):
 
         async def send(user_id: str = user_id) -> bool:
-            return await publish_home(deps, client, user_id)
+            async with deps.home_tabs.turn(busy):
+                return await publish_home(deps, client, user_id)
 
-        await deps.post_updates.run(("home", user_id), send)
+        await deps.post_updates.run((HOME, user_id), send)
 
 
 async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:

@@ -15,6 +15,7 @@ from bot.blocks.application import build_application_message
 from bot.blocks.review import build_decision_announcement
 from bot.domain.dates import day
 from bot.domain.escape import mrkdwn, truncate
+from bot.sending.coalesce import POST
 from bot.sending.connections import send_connection_prompts
 from bot.sending.context import Deps
 from bot.sending.home import refresh_everyones_home
@@ -65,7 +66,7 @@ async def refresh_post(deps: Deps, client: AsyncWebClient, application_id: int) 
             sent = rendered
         return True
 
-    return await deps.post_updates.run(("application", application_id), render_and_send)
+    return await deps.post_updates.run((POST, application_id), render_and_send)
 
 
 @dataclass(frozen=True)

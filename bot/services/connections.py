@@ -275,6 +275,11 @@ async def connection_to(
 ) -> str | None:
     """What `user_id` is connected to of the application (its council, region, groups), if
     anything."""
+    # Most people have no standing connection: one indexed look-up says so (this runs on every
+    # vote, inside its transaction).
+    linked = select(Connection.id).where(Connection.slack_user_id == user_id).limit(1)
+    if (await session.exec(linked)).first() is None:
+        return None
     council = await session.get(Council, application.council_id)
     assert council is not None
     labels = (await connected_people(session, application, council)).get(user_id)
