@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,9 @@ HASH_ON_THREAD_BYTES = 64 * 1024
 # Slack waits 3 s for an answer: a request not stored by then is answered with an error, so that
 # Slack (or the person, clicking again) retries, rather than a 200 that a crash could undo.
 STORE_WITHIN_SECONDS = 2.0
+# A stored click's work waits (at most this long) for the requests arriving with it to be
+# answered: acknowledgements first (see `Inbound._after_the_answers`).
+ANSWERS_FIRST_SECONDS = 0.05
 _UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 # The inbox's "content type" of a request that came over Socket Mode (its body is JSON).
 SOCKET_MODE = "socket-mode"
@@ -155,9 +159,32 @@ class Inbound:
         self.writer = inbox.InboxWriter(store.sessions)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._large_bodies = asyncio.Semaphore(1)
+        self._arriving = 0
+        self._all_answered = asyncio.Event()
+        self._all_answered.set()
         runner = app.listener_runner
         runner.listener_start_handler = _ListenerStarted()
         runner.listener_completion_handler = _ListenerFinished(self)
+
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around each HTTP request to `/slack/events`, from its first byte to its answer."""
+        self._arriving += 1
+        self._all_answered.clear()
+        try:
+            yield
+        finally:
+            self._arriving -= 1
+            if self._arriving == 0:
+                self._all_answered.set()
+
+    async def _after_the_answers(self) -> None:
+        """Let the requests arriving now be answered before this one's work starts (at most
+        `ANSWERS_FIRST_SECONDS`): in a burst of clicks, Slack waits for each 200 and nobody
+        waits for the work, which all goes through one database connection anyway."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ANSWERS_FIRST_SECONDS):
+                await self._all_answered.wait()
 
     async def read_signed(self, request: web.Request) -> bytes | Refusal:
         """The body of an HTTP request, once its size and Slack's signature over it are right.
@@ -277,6 +304,7 @@ class Inbound:
             return Refusal(400, f"malformed payload ({type(error).__name__})")
 
     async def _dispatch_quietly(self, request: AsyncBoltRequest, request_id: int) -> None:
+        await self._after_the_answers()
         try:
             await self._dispatch(request, request_id)
         except _UNREADABLE as error:  # a forged shape Bolt's routing trips over

@@ -29,13 +29,16 @@ INBOUND_KEY = web.AppKey("inbound", Inbound)
 async def slack_events(request: web.Request) -> web.Response:
     """Slack's requests: signature first (over the raw bytes), then stored, then Bolt."""
     inbound = request.app[INBOUND_KEY]
-    raw = await inbound.read_signed(request)
-    if isinstance(raw, Refusal):
-        return _refused(raw)
-    outcome = await inbound.receive(raw=raw, headers=request.headers, query=request.query_string)
-    if isinstance(outcome, Refusal):
-        return _refused(outcome)
-    return await to_aiohttp_response(outcome)
+    with inbound.arriving():
+        raw = await inbound.read_signed(request)
+        if isinstance(raw, Refusal):
+            return _refused(raw)
+        outcome = await inbound.receive(
+            raw=raw, headers=request.headers, query=request.query_string
+        )
+        if isinstance(outcome, Refusal):
+            return _refused(outcome)
+        return await to_aiohttp_response(outcome)
 
 
 def _refused(refusal: Refusal) -> web.Response:

@@ -7,6 +7,7 @@ forge log lines; and a health check that must not tell the world about the datab
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -131,3 +132,28 @@ async def test_healthz_reports_a_database_outage_without_details(
     assert status == 503
     assert '"database": "unavailable"' in text
     assert str(folder) not in text and "sqlite" not in text.lower()
+
+
+async def test_requests_arriving_are_answered_before_stored_work_starts(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a burst, each click's 200 goes out before the work of the clicks before it: a stored
+    click's listener waits while another request is still arriving (bot/inbound.py)."""
+    monkeypatch.setattr("bot.inbound.ANSWERS_FIRST_SECONDS", 5.0)
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    amira = one_of_each()["lived"]
+
+    async def votes() -> int:
+        async with bot.deps.sessions() as session:
+            return len((await session.exec(select(Vote))).all())
+
+    with bot.inbound.arriving():  # another request is being read
+        reply = await slack.block_action(
+            amira, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1"
+        )
+        assert reply.status == 200  # stored and acknowledged at once
+        await asyncio.sleep(0.5)
+        assert await votes() == 0  # its work waits for the other request's answer
+    await standin.wait_until(lambda: bool(standin.ephemerals(amira)))
+    assert await votes() == 1
