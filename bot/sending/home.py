@@ -55,14 +55,18 @@ async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[s
     def busy() -> bool:
         return deps.post_updates.in_flight(POST)
 
-    await deps.home_tabs.wait_for_quiet(busy)
-    for user_id in dict.fromkeys(user_ids):
+    deps.home_tabs.pending += 1
+    try:
+        await deps.home_tabs.wait_for_quiet(busy)
+        for user_id in dict.fromkeys(user_ids):
 
-        async def send(user_id: str = user_id) -> bool:
-            async with deps.home_tabs.turn(busy):
-                return await publish_home(deps, client, user_id)
+            async def send(user_id: str = user_id) -> bool:
+                async with deps.home_tabs.turn(busy):
+                    return await publish_home(deps, client, user_id)
 
-        await deps.post_updates.run((HOME, user_id), send)
+            await deps.post_updates.run((HOME, user_id), send)
+    finally:
+        deps.home_tabs.pending -= 1
 
 
 async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:

@@ -30,6 +30,7 @@ class HomeTabs:
         self._shown: set[str] = set()
         self._first_reconciliation = True
         self._one_at_a_time = asyncio.Lock()
+        self.pending = 0  # refreshes asked for and not yet published (benchmarks settle on it)
 
     async def wait_for_quiet(self, busy: Callable[[], bool] = lambda: False) -> None:
         """Wait until no Home refresh has been asked for `quiet` seconds and nothing is `busy`

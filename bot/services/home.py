@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.config import ReviewRules
 from bot.domain.review import QuorumState, Tally, quorum
 from bot.services.check_ins import ProgressItem, recent_progress
-from bot.services.register import current_members
+from bot.services.register import member_count
 from bot.services.visibility import Role, viewer
 from models.tables import (
     Application,
@@ -86,7 +86,7 @@ async def gather_home(
     """Everything the person's Home tab shows, as of `now` (`today` in the local timezone):
     to an outsider the size of the network only, to a member what awaits them, to staff the
     pipeline too (bot/services/visibility.py)."""
-    network_size = len(await current_members(session, today))
+    network_size = await member_count(session, today)
     who = await viewer(session, user_id, staff)
     if not who.in_group:
         return HomeData(network_size=network_size, constituency=None)

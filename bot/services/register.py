@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.links import is_public_url
@@ -85,6 +85,17 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
         for council_id, (membership, council, url) in current.items()
     ]
     return sorted(entries, key=lambda e: (e.council.casefold(), e.code))
+
+
+async def member_count(session: AsyncSession, today: date) -> int:
+    """How many councils `current_members` lists, in one counting query (Home shows it on every
+    render: it must not load and check the whole register)."""
+    counted = select(func.count(func.distinct(Membership.council_id))).where(
+        col(Membership.starts_on) <= today,
+        col(Membership.ends_on) >= today,
+        col(Membership.ended_at).is_(None),
+    )
+    return int((await session.exec(counted)).one())
 
 
 def as_records(entries: list[RegisterEntry]) -> list[dict[str, str | None]]:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from bot.blocks.register import build_register
 from bot.blocks.register_page import render_csv, render_html, render_json
 from bot.domain.clock import FixedClock
-from bot.services.register import RegisterEntry, chain_start, current_members
+from bot.services.register import RegisterEntry, chain_start, current_members, member_count
 from bot.standin.server import validate_blocks
 from models.db import SessionFactory, transaction
 from tests.network_data import HOSTILE_NAME, HOSTILE_URL, membership, seed_network
@@ -31,6 +31,9 @@ async def test_current_members_only_alphabetical_with_unbroken_since(
     assert leeds.until == date(2028, 1, 9)
     sheffield = next(e for e in entries if e.code == "E08000019")
     assert sheffield.strategy_url == "https://www.example.gov.uk/sanctuary-strategy"
+    # Home's count is the register's length (Leeds's two terms are one council).
+    async with sessions() as session:
+        assert await member_count(session, now.date()) == len(entries) == 3
 
 
 async def test_a_gap_starts_a_new_chain_and_the_last_day_still_counts(
