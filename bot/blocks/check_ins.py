@@ -9,10 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
@@ -22,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import button_value, modal_state
+from bot.blocks.call_to_action import call_to_action
 from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.dates import day, local_date
@@ -44,27 +42,14 @@ def build_check_in(
         "place of sanctuary?"
     )
     text = f"Check-in. {headline} Staff: log its progress."
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f":seedling: {headline}")),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Log progress",
-                    action_id=ids.LOG_PROGRESS,
-                    value=button_value.encode_id(membership_id),
-                    style="primary",
-                )
-            ]
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Check-in ({months} months into the term). Staff log what the council "
-                    "did; it shows in its history, on Home and on its renewal post."
-                )
-            ]
-        ),
-    ]
+    blocks = call_to_action(
+        f":seedling: {headline}",
+        button="Log progress",
+        action_id=ids.LOG_PROGRESS,
+        value=button_value.encode_id(membership_id),
+        note=f"Check-in ({months} months into the term). Staff log what the council did; it "
+        "shows in its history, on Home and on its renewal post.",
+    )
     return text, blocks
 
 

@@ -6,15 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
 from bot.blocks import button_value
+from bot.blocks.call_to_action import call_to_action
 from bot.blocks.mentions import mention
 from bot.domain import ids
 from bot.domain.dates import day
@@ -66,26 +65,13 @@ def build_renewal_nag(
         who = "No member of staff is on record for it (an imported membership): who can take it?"
     text = f"Renewal reminder. {headline} {who}"
     when = "on the day the term ends" if offset_days == 0 else f"{offset_days} days before the end"
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f":hourglass: {headline}\n{who}")),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Start renewal application",
-                    action_id=ids.OPEN_RENEWAL,
-                    value=button_value.encode_id(membership_id),
-                    style="primary",
-                )
-            ]
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Renewal reminder ({when}). The form opens with the current evidence."
-                )
-            ]
-        ),
-    ]
+    blocks = call_to_action(
+        f":hourglass: {headline}\n{who}",
+        button="Start renewal application",
+        action_id=ids.OPEN_RENEWAL,
+        value=button_value.encode_id(membership_id),
+        note=f"Renewal reminder ({when}). The form opens with the current evidence.",
+    )
     return text, blocks
 
 
