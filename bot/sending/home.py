@@ -55,8 +55,7 @@ async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[s
     def busy() -> bool:
         return deps.post_updates.in_flight(POST)
 
-    deps.home_tabs.pending += 1
-    try:
+    with deps.home_tabs.asked():
         await deps.home_tabs.wait_for_quiet(busy)
         for user_id in dict.fromkeys(user_ids):
 
@@ -65,8 +64,6 @@ async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[s
                     return await publish_home(deps, client, user_id)
 
             await deps.post_updates.run((HOME, user_id), send)
-    finally:
-        deps.home_tabs.pending -= 1
 
 
 async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:

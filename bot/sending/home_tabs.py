@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 QUIET_SECONDS = 0.25
 AT_MOST_SECONDS = 2.0
@@ -30,7 +30,16 @@ class HomeTabs:
         self._shown: set[str] = set()
         self._first_reconciliation = True
         self._one_at_a_time = asyncio.Lock()
-        self.pending = 0  # refreshes asked for and not yet published (benchmarks settle on it)
+        self.pending = 0  # refreshes asked for and not yet done (benchmarks settle on it)
+
+    @contextlib.contextmanager
+    def asked(self) -> Iterator[None]:
+        """Around one refresh, from when it is asked for until its tabs are published."""
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
 
     async def wait_for_quiet(self, busy: Callable[[], bool] = lambda: False) -> None:
         """Wait until no Home refresh has been asked for `quiet` seconds and nothing is `busy`
