@@ -142,11 +142,8 @@ async def measure_size(
 async def _settle(bot: Runtime) -> None:
     """Let the work an operation leaves for later (Home tabs, published after a quiet moment)
     finish before the next is measured, so that each counts its own statements only."""
-    for _ in range(500):
-        if not bot.deps.home_tabs.pending:
-            return
-        await asyncio.sleep(0.01)
-    raise RuntimeError("the bot's Home refreshes did not settle within 5 s")
+    if not await bot.deps.home_tabs.settled(5.0):
+        raise RuntimeError("the bot's Home refreshes did not settle within 5 s")
 
 
 def report(

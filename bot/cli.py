@@ -170,6 +170,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             for job in wanted:
                 result = await job.run(deps, client)
                 print(f"[{job.id}] {_scan_sentence(job.id, result)}", flush=True)
+            await deps.home_tabs.settled()  # the Home tabs the jobs asked for
         finally:
             await engine.dispose()
 

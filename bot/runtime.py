@@ -102,6 +102,9 @@ class Runtime:
             self.scheduler, self.running_jobs
         ):
             log.warning("A scheduled scan was still running at shutdown and was cancelled")
+        if not await self.deps.home_tabs.settled(LISTENER_GRACE_SECONDS):
+            log.warning("Some Home tabs were not re-published at shutdown (the next start does)")
+        await self.deps.home_tabs.close()
         await self.inbound.life.stop()
         await self.inbound.store.close()
         await self.engine.dispose()

@@ -11,9 +11,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
-# The kinds of key: a post's updates are keyed (POST, application id), a Home tab's (HOME, user).
+# The kind of key of a post's updates: (POST, application id).
 POST = "application"
-HOME = "home"
 
 
 @dataclass

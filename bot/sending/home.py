@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.home import build_home
 from bot.domain.dates import local_date
-from bot.sending.coalesce import HOME, POST
+from bot.sending.coalesce import POST
 from bot.sending.context import Deps
 from bot.sending.slack_errors import SLACK_FAILURES, error_code
 from bot.services.home import gather_home
@@ -41,29 +41,23 @@ async def publish_home(deps: Deps, client: AsyncWebClient, user_id: str) -> bool
     except SLACK_FAILURES as error:
         log.warning("Could not publish the Home tab of %s: %s", user_id, error_code(error))
         return False
-    deps.home_tabs.published(user_id)
     return True
 
 
-async def refresh_homes(deps: Deps, client: AsyncWebClient, user_ids: Iterable[str]) -> None:
-    """Re-publish these people's Home tabs after a change that affects them.
+def refresh_homes(
+    deps: Deps, client: AsyncWebClient, user_ids: Iterable[str], *, remember: bool = True
+) -> None:
+    """Have these people's Home tabs published again soon, after a change that affects them;
+    returns at once (bot/sending/home_tabs.py: one at a time, after the posts' updates, and a
+    burst of changes costs one `views.publish` per person, showing the final state)."""
 
-    Coalesced per person (bot/coalesce.py): a burst of changes costs few `views.publish` calls,
-    and the last one shows the final state.
-    """
+    async def publish(user_id: str) -> bool:
+        return await publish_home(deps, client, user_id)
 
     def busy() -> bool:
         return deps.post_updates.in_flight(POST)
 
-    with deps.home_tabs.asked():
-        await deps.home_tabs.wait_for_quiet(busy)
-        for user_id in dict.fromkeys(user_ids):
-
-            async def send(user_id: str = user_id) -> bool:
-                async with deps.home_tabs.turn(busy):
-                    return await publish_home(deps, client, user_id)
-
-            await deps.post_updates.run((HOME, user_id), send)
+    deps.home_tabs.ask(user_ids, publish, busy, remember=remember)
 
 
 async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:
@@ -71,4 +65,4 @@ async def refresh_everyones_home(deps: Deps, client: AsyncWebClient) -> None:
     group and staff."""
     async with deps.sessions() as session:
         members = [m.slack_user_id for m in await active_members(session)]
-    await refresh_homes(deps, client, [*members, *sorted(deps.settings.staff)])
+    refresh_homes(deps, client, [*members, *sorted(deps.settings.staff)])

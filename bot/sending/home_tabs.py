@@ -1,74 +1,124 @@
-"""When Home tabs are published: after the burst, and which ones a reconciliation takes.
+"""When Home tabs are published: by one worker, after the burst, and which ones a
+reconciliation takes.
 
 A burst of 25 votes asks for 25 Home tabs, each a dozen queries and a render: on a busy
 process they would hold up the one post everyone is watching (bench/latency.py measured its
-update 2.5 times later). So a Home refresh waits for a quiet moment, when no other has been
-asked for `QUIET_SECONDS` and no post's update is in flight (the post is what everyone is
-watching: its final render must not queue behind two dozen Home tabs on the database), at most
-`AT_MOST_SECONDS`; its coalesced publish shows the final state. The tabs it published are
-remembered for the next reconciliation.
+update 2.5 times later). So nobody waits for a Home tab: a change asks for the tabs it affects
+and goes on, and one worker per process publishes them, one at a time, each when no other has
+been asked for `QUIET_SECONDS` and no post's update is in flight (the post's final render must
+not queue behind two dozen tabs on the database), or at the latest `AT_MOST_SECONDS` after it
+was asked. A person asked for twice before their turn is published once, from the database as
+it is then: the tab shows the final state. (When every listener awaited its own tab, a sustained
+burst left hundreds of them parked on the queue, holding their requests: bench/memory.py
+measured 185 MB against 105 MB.)
+
+The tabs published because something changed are remembered for the next reconciliation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 
 QUIET_SECONDS = 0.25
 AT_MOST_SECONDS = 2.0
 BUSY_POLL_SECONDS = 0.02
 
+Publish = Callable[[str], Awaitable[bool]]
+
+log = logging.getLogger(__name__)
+
+
+def _never_busy() -> bool:
+    return False
+
 
 class HomeTabs:
-    """This process's Home tabs: when to publish them, and which it published."""
+    """This process's Home tabs: which are waiting, when to publish them, which were published."""
 
     def __init__(self, quiet: float = QUIET_SECONDS, at_most: float = AT_MOST_SECONDS) -> None:
         self.quiet = quiet
         self.at_most = at_most
         self._last_asked = 0.0
+        # Waiting to be published, in the order asked: whether to remember it once published.
+        self._waiting: dict[str, bool] = {}
+        self._publishing: str | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._publish: Publish | None = None
+        self._busy: Callable[[], bool] = _never_busy
         self._shown: set[str] = set()
         self._first_reconciliation = True
-        self._one_at_a_time = asyncio.Lock()
-        self.pending = 0  # refreshes asked for and not yet done (benchmarks settle on it)
 
-    @contextlib.contextmanager
-    def asked(self) -> Iterator[None]:
-        """Around one refresh, from when it is asked for until its tabs are published."""
-        self.pending += 1
-        try:
-            yield
-        finally:
-            self.pending -= 1
-
-    async def wait_for_quiet(self, busy: Callable[[], bool] = lambda: False) -> None:
-        """Wait until no Home refresh has been asked for `quiet` seconds and nothing is `busy`
-        (or `at_most` passed)."""
+    def ask(
+        self,
+        user_ids: Iterable[str],
+        publish: Publish,
+        busy: Callable[[], bool] = _never_busy,
+        *,
+        remember: bool = True,
+    ) -> None:
+        """Have these people's tabs published soon by `publish(user_id)` (False if Slack
+        refused), when nothing is `busy`; returns at once. `remember=False` for a
+        reconciliation's own tabs, which the next one need not render again."""
         loop = asyncio.get_running_loop()
-        asked = self._last_asked = loop.time()
+        self._last_asked = loop.time()
+        self._publish, self._busy = publish, busy
+        for user_id in user_ids:
+            self._waiting[user_id] = self._waiting.get(user_id, False) or remember
+        if self._waiting and (self._worker is None or self._worker.done()):
+            self._worker = loop.create_task(self._work(), name="home-tabs")
+
+    @property
+    def pending(self) -> int:
+        """How many tabs are waiting or being published."""
+        return len(self._waiting) + (self._publishing is not None)
+
+    async def settled(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+        """Wait until every tab asked for is published (at most `timeout` seconds); True if so.
+        For what must not end before them: a one-off scan, shutdown, a benchmark's next step."""
+        loop = asyncio.get_running_loop()
+        until = None if timeout is None else loop.time() + timeout
+        while self._worker is not None and not self._worker.done():
+            left = None if until is None else until - loop.time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait({self._worker}, timeout=left)
+        return True
+
+    async def close(self) -> None:
+        """Stop publishing (at shutdown: the next process's reconciliation renders them all)."""
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+        self._waiting.clear()
+
+    async def _work(self) -> None:
+        while self._waiting:
+            await self._calm()
+            user_id, remember = next(iter(self._waiting.items()))
+            del self._waiting[user_id]
+            self._publishing = user_id
+            try:
+                assert self._publish is not None
+                if await self._publish(user_id) and remember:
+                    self._shown.add(user_id)
+            except Exception:  # the database went away: the next reconciliation renders it
+                log.exception("Could not publish the Home tab of %s", user_id)
+            finally:
+                self._publishing = None
+
+    async def _calm(self) -> None:
+        """Until no tab has been asked for `quiet` seconds and nothing is busy, at most
+        `at_most` seconds: a steady stream of votes still sees tabs published."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.at_most
         while True:
             calm = self._last_asked + self.quiet - loop.time()
-            left = asked + self.at_most - loop.time()
-            if left <= 0 or (calm <= 0 and not busy()):
+            left = until - loop.time()
+            if left <= 0 or (calm <= 0 and not self._busy()):
                 return
             await asyncio.sleep(min(calm, left) if calm > 0 else min(BUSY_POLL_SECONDS, left))
-
-    @contextlib.asynccontextmanager
-    async def turn(self, busy: Callable[[], bool] = lambda: False) -> AsyncIterator[None]:
-        """One Home tab rendered at a time, each after any post's update in flight (at most
-        `at_most` later): a burst's two dozen tabs never queue ahead of the post on the
-        database, and a new burst of votes waits for one tab at the most."""
-        async with self._one_at_a_time:
-            loop = asyncio.get_running_loop()
-            until = loop.time() + self.at_most
-            while loop.time() < until:
-                if not busy():
-                    break
-                await asyncio.sleep(BUSY_POLL_SECONDS)
-            yield
-
-    def published(self, user_id: str) -> None:
-        self._shown.add(user_id)
 
     def to_reconcile(self, *, everyone: Iterable[str]) -> list[str]:
         """The tabs to render again now: every one published since the last reconciliation
@@ -80,7 +130,3 @@ class HomeTabs:
         self._shown.clear()
         self._first_reconciliation = False
         return list(dict.fromkeys(users))
-
-    def reconciled(self, user_ids: Iterable[str]) -> None:
-        """Forget these: the reconciliation itself just published them."""
-        self._shown.difference_update(user_ids)

@@ -72,7 +72,6 @@ async def refresh_posts_and_homes(deps: Deps, client: AsyncWebClient) -> Refresh
     # The endorser's DM of an application decided or withdrawn since: without its buttons, once.
     await close_endorser_dms(deps, client)
     homes = deps.home_tabs.to_reconcile(everyone=[*members, *sorted(deps.settings.staff)])
-    await refresh_homes(deps, client, homes)
-    deps.home_tabs.reconciled(homes)
+    refresh_homes(deps, client, homes, remember=False)
     done.homes = len(homes)
     return done

@@ -37,7 +37,7 @@ async def on_no_conflict(
     )
     if result is not None:
         await person.tell(no_conflict_confirmation(result))
-        await refresh_homes(deps, client, [person.user_id])
+        refresh_homes(deps, client, [person.user_id])
 
 
 def register(app: AsyncApp) -> None:

@@ -60,7 +60,7 @@ async def on_vote(
         return
     note = "" if result.unchanged else await refreshed(deps, client, result.application_id)
     await person.tell(vote_confirmation(result) + note)
-    await refresh_homes(deps, client, [person.user_id])
+    refresh_homes(deps, client, [person.user_id])
 
 
 async def on_declare_conflict(

@@ -38,7 +38,7 @@ async def withdraw_conflict(call: CommandCall) -> None:
         f"Your conflict of interest on {mrkdwn(truncate(result.council, 200))} is withdrawn: "
         f"you are no longer recused from it.{note}"
     )
-    await refresh_homes(call.deps, call.client, [call.user_id])
+    refresh_homes(call.deps, call.client, [call.user_id])
 
 
 @subcommand("amend", staff_only=Task.AMEND)

@@ -46,7 +46,7 @@ async def on_progress_submitted(
     if result.renewal_id is not None:
         text += await refreshed(deps, client, result.renewal_id)
     await tell(client, user, text, channel=deps.settings.channel)
-    await refresh_homes(deps, client, sorted(deps.settings.staff))
+    refresh_homes(deps, client, sorted(deps.settings.staff))
 
 
 def register(app: AsyncApp) -> None:

@@ -48,7 +48,7 @@ async def on_conflict_submitted(
     note = await refreshed(deps, client, result.application_id)
     text = conflict_confirmation(result.withdrawn) + note
     await tell(client, user, text, channel=deps.settings.channel)
-    await refresh_homes(deps, client, [user])
+    refresh_homes(deps, client, [user])
 
 
 async def on_decision_submitted(

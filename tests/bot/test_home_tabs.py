@@ -1,11 +1,25 @@
-"""Home tabs wait for the post: one at a time, after any post's update in flight."""
+"""Home tabs: nobody waits for one; one worker publishes them, one at a time, after the posts."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.sending.coalesce import HOME, POST, Coalescer
+from bot.sending.coalesce import POST, Coalescer
 from bot.sending.home_tabs import HomeTabs
+
+
+async def test_asking_returns_at_once_and_the_tab_is_published_after_a_quiet_moment() -> None:
+    tabs = HomeTabs(quiet=0.05, at_most=5.0)
+    published: list[str] = []
+
+    async def publish(user_id: str) -> bool:
+        published.append(user_id)
+        return True
+
+    tabs.ask(["U1"], publish)
+    assert published == [] and tabs.pending == 1
+    assert await tabs.settled(2.0)
+    assert published == ["U1"] and tabs.pending == 0
 
 
 async def test_a_home_tab_waits_while_a_post_is_being_updated() -> None:
@@ -20,43 +34,97 @@ async def test_a_home_tab_waits_while_a_post_is_being_updated() -> None:
         order.append("post sent")
         return True
 
-    async def home() -> None:
-        await tabs.wait_for_quiet(lambda: updates.in_flight(POST))
-        async with tabs.turn(lambda: updates.in_flight(POST)):
-            order.append("home sent")
+    async def publish(user_id: str) -> bool:
+        order.append(f"home {user_id} sent")
+        return True
 
     sending = asyncio.create_task(updates.run((POST, 1), post))
     await asyncio.sleep(0)
-    assert updates.in_flight(POST) and not updates.in_flight(HOME)
-    homes = asyncio.gather(home(), home())
+    assert updates.in_flight(POST)
+    tabs.ask(["U1", "U2"], publish, lambda: updates.in_flight(POST))
     await asyncio.sleep(0.1)
     assert order == ["post started"]  # the tabs wait for the post
     release.set()
-    await asyncio.gather(sending, homes)
-    assert order == ["post started", "post sent", "home sent", "home sent"]
+    await sending
+    assert await tabs.settled(2.0)
+    assert order == ["post started", "post sent", "home U1 sent", "home U2 sent"]
 
 
-async def test_one_tab_at_a_time() -> None:
+async def test_one_tab_at_a_time_and_a_person_asked_for_again_meanwhile_once_more() -> None:
     tabs = HomeTabs(quiet=0.0)
     inside = 0
     most = 0
+    published: list[str] = []
 
-    async def publish() -> None:
+    async def publish(user_id: str) -> bool:
         nonlocal inside, most
-        async with tabs.turn():
-            inside += 1
-            most = max(most, inside)
-            await asyncio.sleep(0.01)
-            inside -= 1
+        inside += 1
+        most = max(most, inside)
+        await asyncio.sleep(0.01)
+        published.append(user_id)
+        inside -= 1
+        return True
 
-    await asyncio.gather(*(publish() for _ in range(5)))
+    for _ in range(20):  # a burst of changes for three people
+        tabs.ask(["U1", "U2", "U3"], publish)
+    await asyncio.sleep(0.005)  # U1's tab is being published...
+    tabs.ask(["U1"], publish)  # ...when U1 changes something again
+    assert await tabs.settled(2.0)
     assert most == 1
+    assert published == ["U1", "U2", "U3", "U1"]  # the last shows U1's final state
 
 
 async def test_a_post_that_never_settles_holds_a_tab_back_at_most_so_long() -> None:
     tabs = HomeTabs(quiet=0.0, at_most=0.2)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    async with tabs.turn(lambda: True):
-        waited = loop.time() - started
-    assert 0.2 <= waited < 1.0
+    published: list[float] = []
+
+    async def publish(user_id: str) -> bool:
+        published.append(loop.time() - started)
+        return True
+
+    tabs.ask(["U1"], publish, lambda: True)
+    assert await tabs.settled(2.0)
+    assert 0.2 <= published[0] < 1.0
+
+
+async def test_a_failing_tab_does_not_stop_the_others() -> None:
+    tabs = HomeTabs(quiet=0.0)
+    published: list[str] = []
+
+    async def publish(user_id: str) -> bool:
+        if user_id == "U1":
+            raise ConnectionError("the database went away")
+        published.append(user_id)
+        return True
+
+    tabs.ask(["U1", "U2"], publish)
+    assert await tabs.settled(2.0)
+    assert published == ["U2"]
+
+
+async def test_a_reconciliation_renders_what_changes_published_and_not_its_own() -> None:
+    tabs = HomeTabs(quiet=0.0)
+
+    async def publish(user_id: str) -> bool:
+        return user_id != "REFUSED"
+
+    assert tabs.to_reconcile(everyone=["U1", "U2"]) == ["U1", "U2"]  # the first: everyone
+    tabs.ask(["U1", "U2"], publish, remember=False)  # the reconciliation's own
+    tabs.ask(["U3", "REFUSED"], publish)  # a vote's
+    assert await tabs.settled(2.0)
+    assert tabs.to_reconcile(everyone=["U1", "U2"]) == ["U3"]
+    assert tabs.to_reconcile(everyone=["U1", "U2"]) == []
+
+
+async def test_closing_stops_the_worker() -> None:
+    tabs = HomeTabs(quiet=10.0, at_most=10.0)
+
+    async def publish(user_id: str) -> bool:
+        return True
+
+    tabs.ask(["U1"], publish)
+    assert not await tabs.settled(0.05)
+    await tabs.close()
+    assert await tabs.settled(0.0) and tabs.pending == 0

@@ -86,7 +86,7 @@ async def test_the_deadline_stops_voting_and_staff_are_told_once(
     assert not set(ids.VOTE_ACTIONS) & set(buttons)
     assert ids.RECORD_DECISION in buttons
     # Home no longer asks for a vote on it; staff see it awaits their decision; so does status.
-    await standin.wait_until(lambda: standin.home_view(first["lived"]) is not None)
+    assert await bot.deps.home_tabs.settled(10)  # published a moment after the scan
     assert "Sheffield" not in _home(standin, first["lived"])
     assert "awaiting decision" in _home(standin, STAFF)
     status = await _command(slack, standin, first["lived"], "status sheffield")

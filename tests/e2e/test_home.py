@@ -209,7 +209,7 @@ async def test_a_members_home_follows_a_new_post_and_their_vote(
         app_id = application.id
     assert app_id is not None
     assert (await try_post_application(bot.deps, bot.client, app_id)).posted
-    assert "Sheffield City Council" in _home_text(standin, amira)
+    await standin.wait_until(lambda: "Sheffield City Council" in _home_text(standin, amira))
     async with bot.deps.sessions() as session:
         posted = await session.get(Application, app_id)
         assert posted is not None and posted.message_ts is not None
