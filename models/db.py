@@ -26,6 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import sqlite_driver
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
 # Every SQLite transaction takes the write lock (BEGIN IMMEDIATE), so one connection suffices.
 SQLITE_POOL_SIZE = 1
@@ -44,9 +46,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(url, **kwargs)
     kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     kwargs.setdefault("max_overflow", 0)
-    engine = create_async_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
-    )
+    connect_args = {
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        # aiosqlite, one trip to its thread per statement (models/sqlite_driver.py).
+        "async_creator_fn": sqlite_driver.connect,
+    }
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
