@@ -1,9 +1,9 @@
 """Latency against the floor: the bot's vote click versus a bare Bolt app that only acks.
 
 Both are served the same way (aiohttp + slack_bolt's aiohttp adapter, same signing secret, Web
-API pointed at the stand-in) and clicked with the same pre-built, signed requests; rounds
-alternate between them so that machine noise hits both. Only the HTTP round trip of `post_raw`
-is timed for the ack.
+API pointed at the stand-in) and clicked with the same pre-built, signed requests, sent from a
+process of their own as Slack's are (bench/clicker.py); rounds alternate between them so that
+machine noise hits both. Only the HTTP round trip is timed for the ack.
 
     python -m bench.latency [--database-url URL] [--rounds 40] [--bursts 8]
 """
@@ -14,20 +14,18 @@ import asyncio
 import json
 import re
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench import seed
+from bench.clicker import Click, Clicker
 from bench.common import (
     NOW,
-    SIGNING_SECRET,
     database_label,
     fresh_database,
     parser,
     percentile,
-    signed,
     start_bare_app,
     start_bot,
     table,
@@ -35,7 +33,7 @@ from bench.common import (
     vote_click_body,
 )
 from bot.domain import ids
-from bot.standin import ApiCall, SignedSlackClient, SlackStandIn
+from bot.standin import ApiCall, SlackStandIn
 
 CLICKERS = 25
 # Each burst switches every clicker to the next choice, so a burst's choice starts at zero.
@@ -73,20 +71,6 @@ class Samples:
     update: list[float] = field(default_factory=list)
 
 
-async def _timed_post(client: SignedSlackClient, body: bytes) -> float:
-    headers = signed(body)
-    started = time.perf_counter()
-    reply = await client.post_raw(body, headers)
-    elapsed = time.perf_counter() - started
-    if reply.status != 200:
-        raise RuntimeError(f"click answered HTTP {reply.status}: {reply.body[:200]}")
-    return elapsed
-
-
-async def _burst(client: SignedSlackClient, bodies: Sequence[bytes]) -> list[float]:
-    return list(await asyncio.gather(*(_timed_post(client, b) for b in bodies)))
-
-
 async def _wait_update(standin: SlackStandIn, since: float, label: str, votes: int) -> float:
     """When the first chat.update after `since` showed `votes` votes for `label`."""
 
@@ -114,14 +98,12 @@ async def measure(
     async with SlackStandIn() as standin, fresh_database(database_url) as url:
         bot = await start_bot(url, standin)
         bare = await start_bare_app(standin)
-        assert bot.url is not None
+        assert bot.url is not None and bare.url is not None
+        to_bot, to_bare = bot.url + "/slack/events", bare.url + "/slack/events"
         try:
             await seed.add_roster(bot.deps, standin, CLICKERS, NOW)
             posted = await seed.post_application(bot.deps, standin, NOW, *seed.TARGET_COUNCIL)
-            async with (
-                SignedSlackClient(bot.url, SIGNING_SECRET, standin) as to_bot,
-                SignedSlackClient(bare.url, SIGNING_SECRET, standin) as to_bare,
-            ):
+            async with Clicker() as clicker:
 
                 def body(n: int, action: str) -> bytes:
                     return vote_click_body(
@@ -130,37 +112,36 @@ async def measure(
 
                 # Warm both up (connections, first-call imports, Bolt's auth.test).
                 for n in range(3):
-                    await _timed_post(to_bare, body(0, ids.VOTE_ABSTAIN))
-                    await _timed_post(to_bot, body(0, SINGLE_CHOICES[n % 2][0]))
+                    await clicker.post(to_bare, [body(0, ids.VOTE_ABSTAIN)])
+                    await clicker.post(to_bot, [body(0, SINGLE_CHOICES[n % 2][0])])
                     await _settle(standin, n + 1)
                 expected = len(standin.ephemerals())
 
                 one = results["1"]
                 for r in range(rounds):
                     action, label = SINGLE_CHOICES[(r + 1) % 2]  # the other choice each time
-                    bot_body, bare_body = body(0, action), body(0, action)
                     for target in ("bot", "bare") if r % 2 == 0 else ("bare", "bot"):
                         if target == "bare":
-                            one.bare_ack.append(await _timed_post(to_bare, bare_body))
+                            one.bare_ack += _seconds(await clicker.post(to_bare, [body(0, action)]))
                             continue
-                        sent = time.time()
-                        one.bot_ack.append(await _timed_post(to_bot, bot_body))
-                        shown = await _wait_update(standin, sent, label, 1)
-                        one.update.append(shown - sent)
+                        clicks = await clicker.post(to_bot, [body(0, action)])
+                        one.bot_ack += _seconds(clicks)
+                        shown = await _wait_update(standin, clicks[0].sent, label, 1)
+                        one.update.append(shown - clicks[0].sent)
                         expected += 1
                         await _settle(standin, expected)
 
                 many = results[str(CLICKERS)]
                 for b in range(bursts):
                     action, label = BURST_CHOICES[b % len(BURST_CHOICES)]
-                    bot_bodies = [body(n, action) for n in range(CLICKERS)]
-                    bare_bodies = [body(n, action) for n in range(CLICKERS)]
+                    bodies = [body(n, action) for n in range(CLICKERS)]
                     for target in ("bot", "bare") if b % 2 == 0 else ("bare", "bot"):
                         if target == "bare":
-                            many.bare_ack += await _burst(to_bare, bare_bodies)
+                            many.bare_ack += _seconds(await clicker.post(to_bare, bodies))
                             continue
-                        sent = time.time()
-                        many.bot_ack += await _burst(to_bot, bot_bodies)
+                        clicks = await clicker.post(to_bot, bodies)
+                        many.bot_ack += _seconds(clicks)
+                        sent = min(click.sent for click in clicks)
                         shown = await _wait_update(standin, sent, label, CLICKERS)
                         many.update += [shown - sent] * CLICKERS
                         expected += CLICKERS
@@ -169,6 +150,10 @@ async def measure(
             await bare.stop()
             await bot.stop()
     return results
+
+
+def _seconds(clicks: Sequence[Click]) -> list[float]:
+    return [click.seconds for click in clicks]
 
 
 def report(results: dict[str, Samples], database: str) -> tuple[str, bool]:
