@@ -30,7 +30,7 @@ from bench.common import (
     verdict,
 )
 from bot.domain import ids
-from bot.runtime import Runtime
+from bot.runtime import Runtime, finish_listeners
 from bot.standin import SignedSlackClient, SlackStandIn
 from scheduler.renewals import post_renewal_nags
 
@@ -140,10 +140,16 @@ async def measure_size(
 
 
 async def _settle(bot: Runtime) -> None:
-    """Let the work an operation leaves for later (Home tabs, published after a quiet moment)
-    finish before the next is measured, so that each counts its own statements only."""
-    if not await bot.deps.home_tabs.settled(5.0):
-        raise RuntimeError("the bot's Home refreshes did not settle within 5 s")
+    """Let the work an operation leaves for later (its listener's last steps, such as marking
+    its request handled in the inbox, and the Home tabs published after a quiet moment) finish
+    before the next is measured, so that each counts its own statements only."""
+    settled = (
+        await bot.inbound.drain(5.0)
+        and await finish_listeners(5.0)
+        and await bot.deps.home_tabs.settled(5.0)
+    )
+    if not settled:
+        raise RuntimeError("the bot's work after an operation did not settle within 5 s")
 
 
 def report(

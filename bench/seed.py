@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import col, select
 
 from bot.blocks.application import build_application_message
@@ -293,3 +293,10 @@ async def add_history(
             )
         if rows:
             await session.execute(insert(Membership), rows)
+    # A database that grew to this size over years has had its statistics gathered
+    # (PostgreSQL's autovacuum analyzes a table after enough changes; SQLite plans without
+    # them): plan the queries as they would be planned there, not with a freshly loaded
+    # table's defaults.
+    async with deps.sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("ANALYZE"))

@@ -317,7 +317,8 @@ class Decision(SQLModel, table=True):
     rationale: str = Field(sa_type=Text)
     without_quorum_reason: str | None = Field(default=None, sa_type=Text)
     decided_by: str = Field(max_length=32)
-    decided_at: datetime = Field(sa_type=UTCDateTime)
+    # Indexed: staff's Home lists the decisions of the last weeks on every render.
+    decided_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # Corrections of the rationale (each audited with its reason); the post shows the latest.
     revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     amended_by: str | None = Field(default=None, max_length=32)
