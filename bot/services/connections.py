@@ -275,8 +275,7 @@ async def connection_to(
 ) -> str | None:
     """What `user_id` is connected to of the application (its council, region, groups), if
     anything."""
-    # Most people have no standing connection: one indexed look-up says so (this runs on every
-    # vote, inside its transaction).
+    # Most people have no standing connection: one indexed look-up says so.
     linked = select(Connection.id).where(Connection.slack_user_id == user_id).limit(1)
     if (await session.exec(linked)).first() is None:
         return None
