@@ -30,6 +30,9 @@ from models.tables import InboundRequest
 REMEMBER_SIGNATURES = timedelta(minutes=10)
 # Handling a stored request is given up after this many tries (each one after a crash).
 MAX_ATTEMPTS = 3
+# PostgreSQL connections of the inbox's own: its writer (one commit at a time) and the
+# redelivery scan.
+INBOX_POOL_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,21 @@ class InboxStore:
 
 
 async def open_store(main: AsyncEngine, sessions: SessionFactory) -> InboxStore:
-    """The inbox's store: on PostgreSQL the database itself (table `inbound_request`); on a
-    SQLite file, a file of its own beside it (`<file>-inbox`, same table), with a connection of
-    its own.
+    """The inbox's store, with connections of its own: storing a request comes before every
+    acknowledgement, and must never wait behind the listeners' work for a connection.
 
-    Storing a request comes before every acknowledgement. SQLite has one writer per file, and
-    the bot's file has one connection that every read and write queues for (models/db.py), so
-    in the same file each acknowledgement would wait behind whatever the listeners before it
-    were still doing. The inbox holds only requests of the last minutes: keeping it apart costs
-    nothing worth keeping.
+    On PostgreSQL it is the database itself (table `inbound_request`), through a small pool of
+    its own: the main pool is bounded (models/db.py), and in a burst every connection there may
+    be holding a vote. On a SQLite file it is a file of its own beside it (`<file>-inbox`, same
+    table): SQLite has one writer per file, and the bot's file has one connection that every
+    read and write queues for. The inbox holds only requests of the last minutes: keeping it
+    apart costs nothing worth keeping. (An in-memory SQLite database shares the main one.)
     """
     url = main.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if url.get_backend_name() != "sqlite":
+        engine = make_engine(url.render_as_string(False), pool_size=INBOX_POOL_SIZE)
+        return InboxStore(make_session_factory(engine), engine)
+    if url.database in (None, "", ":memory:"):
         return InboxStore(sessions)
     engine = make_engine(url.set(database=f"{url.database}-inbox").render_as_string(False))
     async with engine.begin() as connection:

@@ -8,6 +8,7 @@ forge log lines; and a health check that must not tell the world about the datab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import pytest
 from sqlmodel import select
 
 from bot.domain import ids
-from bot.inbound import MAX_BODY_BYTES
+from bot.inbound import MAX_BODY_BYTES, STORE_WITHIN_SECONDS
 from bot.runtime import Runtime
 from bot.standin import SignedSlackClient, SlackStandIn
 from bot.standin.signing import sign
+from models.db import POSTGRESQL_POOL_SIZE, SQLITE_POOL_SIZE
 from models.tables import Application, ApplicationStatus, Vote, VoteChoice
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.e2e.helpers_review import add_roster, click, one_of_each, post_application
@@ -157,3 +159,30 @@ async def test_requests_arriving_are_answered_before_stored_work_starts(
         assert await votes() == 0  # its work waits for the other request's answer
     await standin.wait_until(lambda: bool(standin.ephemerals(amira)))
     assert await votes() == 1
+
+
+async def test_a_click_is_acknowledged_while_every_connection_is_busy(
+    bot: Runtime, slack: SignedSlackClient, standin: SlackStandIn
+) -> None:
+    """Storing a request never waits for the listeners' connections: with every connection of
+    the bot's pool held by work in progress (a burst of votes), a click is still stored and
+    answered 200 at once, and recorded once the work lets go."""
+    await add_roster(bot.deps, standin)
+    app_id, ts = await post_application(bot.deps, standin)
+    amira = one_of_each()["lived"]
+    pool = POSTGRESQL_POOL_SIZE if bot.engine.dialect.name == "postgresql" else SQLITE_POOL_SIZE
+    free = pool - bot.engine.pool.checkedout()  # type: ignore[attr-defined]
+    assert free > 0
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(free):
+            session = await busy.enter_async_context(bot.deps.sessions())
+            await session.exec(select(1))  # holds its connection until the stack closes
+        reply = await asyncio.wait_for(
+            slack.block_action(amira, ids.VOTE_APPROVE, message_ts=ts, value=f"{app_id}:1"),
+            STORE_WITHIN_SECONDS,
+        )
+        assert reply.status == 200
+    await standin.wait_until(lambda: len(standin.ephemerals(amira)) > 0)
+    async with bot.deps.sessions() as session:
+        votes = (await session.exec(select(Vote))).all()
+    assert [VoteChoice(v.choice) for v in votes] == [VoteChoice.APPROVE]
