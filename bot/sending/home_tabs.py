@@ -7,10 +7,10 @@ update 2.5 times later). So nobody waits for a Home tab: a change asks for the t
 and goes on, and one worker per process publishes them, one at a time, each when no other has
 been asked for `QUIET_SECONDS` and no post's update is in flight (the post's final render must
 not queue behind two dozen tabs on the database), or at the latest `AT_MOST_SECONDS` after it
-was asked. A person asked for twice before their turn is published once, from the database as
-it is then: the tab shows the final state. (When every listener awaited its own tab, a sustained
-burst left hundreds of them parked on the queue, holding their requests: bench/memory.py
-measured 185 MB against 105 MB.)
+was asked: a backlog then goes out without waiting. A person asked for twice before their turn
+is published once, from the database as it is then: the tab shows the final state. (When
+every listener awaited its own tab, a sustained burst left hundreds of them parked on the
+queue, holding their requests: bench/memory.py measured 185 MB against 105 MB.)
 
 The tabs published because something changed are remembered for the next reconciliation.
 """
@@ -41,8 +41,10 @@ class HomeTabs:
         self.quiet = quiet
         self.at_most = at_most
         self._last_asked = 0.0
-        # Waiting to be published, in the order asked: whether to remember it once published.
-        self._waiting: dict[str, bool] = {}
+        # Waiting to be published, in the order asked: whether to remember it once published,
+        # and when it was first asked for (it is published `at_most` after that at the latest).
+        self._waiting: dict[str, tuple[bool, float]] = {}
+        self._closed = False
         self._publishing: str | None = None
         self._worker: asyncio.Task[None] | None = None
         self._publish: Publish | None = None
@@ -61,11 +63,14 @@ class HomeTabs:
         """Have these people's tabs published soon by `publish(user_id)` (False if Slack
         refused), when nothing is `busy`; returns at once. `remember=False` for a
         reconciliation's own tabs, which the next one need not render again."""
+        if self._closed:  # shutting down: the next process's reconciliation renders them all
+            return
         loop = asyncio.get_running_loop()
-        self._last_asked = loop.time()
+        now = self._last_asked = loop.time()
         self._publish, self._busy = publish, busy
         for user_id in user_ids:
-            self._waiting[user_id] = self._waiting.get(user_id, False) or remember
+            remembered, since = self._waiting.get(user_id, (False, now))
+            self._waiting[user_id] = (remembered or remember, since)
         if self._waiting and (self._worker is None or self._worker.done()):
             self._worker = loop.create_task(self._work(), name="home-tabs")
 
@@ -88,6 +93,7 @@ class HomeTabs:
 
     async def close(self) -> None:
         """Stop publishing (at shutdown: the next process's reconciliation renders them all)."""
+        self._closed = True
         if self._worker is not None and not self._worker.done():
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -95,8 +101,11 @@ class HomeTabs:
 
     async def _work(self) -> None:
         while self._waiting:
-            await self._calm()
-            user_id, remember = next(iter(self._waiting.items()))
+            user_id, (remember, asked) = next(iter(self._waiting.items()))
+            try:
+                await self._calm(until=asked + self.at_most)
+            except Exception:  # `busy` failed: publish without waiting
+                log.exception("Could not tell whether a post is being updated")
             del self._waiting[user_id]
             self._publishing = user_id
             try:
@@ -108,11 +117,12 @@ class HomeTabs:
             finally:
                 self._publishing = None
 
-    async def _calm(self) -> None:
-        """Until no tab has been asked for `quiet` seconds and nothing is busy, at most
-        `at_most` seconds: a steady stream of votes still sees tabs published."""
+    async def _calm(self, *, until: float) -> None:
+        """Until no tab has been asked for `quiet` seconds and nothing is busy, or `until` (the
+        oldest waiting tab's time is up): a steady stream of votes still sees every tab
+        published at most `at_most` after it was asked for, and a backlog then goes out at
+        once."""
         loop = asyncio.get_running_loop()
-        until = loop.time() + self.at_most
         while True:
             calm = self._last_asked + self.quiet - loop.time()
             left = until - loop.time()

@@ -128,3 +128,46 @@ async def test_closing_stops_the_worker() -> None:
     assert not await tabs.settled(0.05)
     await tabs.close()
     assert await tabs.settled(0.0) and tabs.pending == 0
+
+
+async def test_under_steady_asking_each_tab_goes_out_within_its_time_from_being_asked() -> None:
+    """A backlog (everyone's tab after a decision) and a click every 10 ms: no tab waits for a
+    quiet moment longer than `at_most` after it was asked for."""
+    tabs = HomeTabs(quiet=0.25, at_most=0.3)
+    loop = asyncio.get_running_loop()
+    asked: dict[str, float] = {}
+    waited: dict[str, float] = {}
+
+    async def publish(user_id: str) -> bool:
+        wait = loop.time() - asked.pop(user_id)  # since the first ask this publish answers
+        waited[user_id] = max(wait, waited.get(user_id, 0.0))
+        return True
+
+    def ask(user_id: str) -> None:
+        asked.setdefault(user_id, loop.time())
+        tabs.ask([user_id], publish)
+
+    for n in range(20):
+        ask(f"U{n:02d}")
+    ask("VOTER")
+    for n in range(60):  # 0.6 s of clicks, never a quiet moment
+        ask(f"CLICK{n % 3}")
+        await asyncio.sleep(0.01)
+    assert await tabs.settled(2.0)
+    assert asked == {} and "VOTER" in waited  # every ask answered
+    assert max(waited.values()) < 0.3 + 0.2  # its time, and a little for the loop
+
+
+async def test_nothing_is_asked_for_after_closing() -> None:
+    tabs = HomeTabs(quiet=0.0)
+    published: list[str] = []
+
+    async def publish(user_id: str) -> bool:
+        published.append(user_id)
+        return True
+
+    await tabs.close()
+    tabs.ask(["U1"], publish)  # a listener still running at shutdown
+    assert await tabs.settled(0.0) and tabs.pending == 0
+    await asyncio.sleep(0.05)
+    assert published == []
