@@ -40,6 +40,7 @@ class OneTripCursor(aiosqlite.Cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._arraysize = 1  # sqlite3's default: rows per fetchmany() without a size
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> OneTripCursor:
         given: Any = () if parameters is None else parameters  # a sequence or a mapping
@@ -82,13 +83,13 @@ class OneTripCursor(aiosqlite.Cursor):
         if cursor is None:
             return False
 
-        def on_the_thread() -> Rows:
+        def on_the_thread() -> tuple[Rows, int]:
             rows = cursor.fetchmany(BATCH)
             if len(rows) < BATCH:
                 cursor.close()
-            return rows
+            return rows, cursor.rowcount  # final once every row is fetched (RETURNING)
 
-        rows = await _on_its_thread(self._conn, on_the_thread)
+        rows, self._rowcount = await _on_its_thread(self._conn, on_the_thread)
         if len(rows) < BATCH:
             self._open = None
         self._rows.extend(rows)
@@ -100,7 +101,7 @@ class OneTripCursor(aiosqlite.Cursor):
         return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
-        count = self.iter_chunk_size if size is None else size
+        count = self._arraysize if size is None else size
         while len(self._rows) < count and await self._more():
             pass
         return [self._rows.popleft() for _ in range(min(count, len(self._rows)))]
@@ -124,6 +125,14 @@ class OneTripCursor(aiosqlite.Cursor):
     @property
     def rowcount(self) -> int:
         return self._rowcount
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def lastrowid(self) -> int | None:

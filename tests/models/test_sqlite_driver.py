@@ -77,3 +77,15 @@ async def test_an_error_is_sqlites_and_the_connection_goes_on(engine: AsyncEngin
             await connection.execute(text("INSERT INTO t (name) VALUES ('same')"))
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+
+
+async def test_fetchmany_and_rowcount_answer_as_sqlite3_does(engine: AsyncEngine) -> None:
+    count = sqlite_driver.BATCH + 100
+    async with engine.begin() as connection:
+        for n in range(count):
+            await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": f"n{n:05d}"})
+        result = await connection.execute(text("SELECT name FROM t ORDER BY id"))
+        assert [tuple(row) for row in result.fetchmany()] == [("n00000",)]  # arraysize: 1
+        renamed = await connection.execute(text("UPDATE t SET name = name || '!' RETURNING id"))
+        assert len(renamed.all()) == count
+        assert renamed.rowcount == count  # counted once every returned row was fetched
