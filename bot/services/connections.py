@@ -10,6 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -270,14 +271,18 @@ async def _answered(session: AsyncSession, application_id: int, user_id: str) ->
     return conflict is not None
 
 
+def has_standing_connection(user_id: str) -> Exists:
+    """Whether `user_id` has a standing connection to anything: a council, region or group."""
+    return select(Connection.id).where(Connection.slack_user_id == user_id).exists()
+
+
 async def connection_to(
     session: AsyncSession, application: Application, user_id: str
 ) -> str | None:
     """What `user_id` is connected to of the application (its council, region, groups), if
     anything."""
     # Most people have no standing connection: one indexed look-up says so.
-    linked = select(Connection.id).where(Connection.slack_user_id == user_id).limit(1)
-    if (await session.exec(linked)).first() is None:
+    if not (await session.exec(select(has_standing_connection(user_id)))).one():
         return None
     council = await session.get(Council, application.council_id)
     assert council is not None

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,7 @@ from bot.services.connections import (
     CONFLICT,
     NO_CONFLICT,
     connection_to,
+    has_standing_connection,
     record_answer,
     require_answered,
 )
@@ -34,7 +36,6 @@ from models.tables import (
     Application,
     ApplicationStatus,
     Conflict,
-    Connection,
     ConnectionAnswer,
     Council,
     Decision,
@@ -61,23 +62,16 @@ class VoteResult:
         return self.previous == self.choice
 
 
-async def _member(session: AsyncSession, user_id: str, task: Task) -> Member:
-    """The active member `user_id`; refused (for `task`) to anyone not on the roster."""
-    member = await active_member(session, user_id)
-    if member is None or member.id is None:
-        raise Refused(Refusal.NOT_MEMBER, task=task)
-    return member
+def _declared(application_id: int, user_id: str) -> ColumnElement[bool]:
+    """Which `Conflict` row is `user_id`'s (a member's, or staff's) on the application."""
+    return (col(Conflict.application_id) == application_id) & (
+        col(Conflict.slack_user_id) == user_id
+    )
 
 
 async def conflict_of(session: AsyncSession, application_id: int, user_id: str) -> Conflict | None:
     """The conflict `user_id` (a member, or staff) declared on the application, if any."""
-    return (
-        await session.exec(
-            select(Conflict).where(
-                Conflict.application_id == application_id, Conflict.slack_user_id == user_id
-            )
-        )
-    ).first()
+    return (await session.exec(select(Conflict).where(_declared(application_id, user_id)))).first()
 
 
 async def is_recused(session: AsyncSession, application_id: int, user_id: str) -> bool:
@@ -156,21 +150,16 @@ async def _voters_standing(
     """Whether the member declared a conflict on the application, whether they have a standing
     connection to anything (the rare case `require_answered` looks into), and their vote in the
     round so far."""
-    recused = (
-        select(Conflict.id)
-        .where(
-            Conflict.application_id == application_id,
-            Conflict.slack_user_id == member.slack_user_id,
-        )
-        .exists()
-    )
-    connected = select(Connection.id).where(Connection.slack_user_id == member.slack_user_id)
+    recused = select(Conflict.id).where(_declared(application_id, member.slack_user_id))
     previous = select(Vote.choice).where(
         Vote.application_id == application_id, Vote.round == round, Vote.member_id == member.id
     )
-    is_recused, is_connected, choice = (
-        await session.exec(select(recused, connected.exists(), previous.scalar_subquery()))
-    ).one()
+    standing = select(
+        recused.exists(),
+        has_standing_connection(member.slack_user_id),
+        previous.scalar_subquery(),
+    )
+    is_recused, is_connected, choice = (await session.exec(standing)).one()
     return bool(is_recused), bool(is_connected), VoteChoice(choice) if choice else None
 
 
