@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,11 +46,7 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
             select(Membership, Council, Application.strategy_url)
             .join(Council, col(Council.id) == col(Membership.council_id))
             .outerjoin(Application, col(Application.id) == col(Membership.application_id))
-            .where(
-                col(Membership.starts_on) <= today,
-                col(Membership.ends_on) >= today,
-                col(Membership.ended_at).is_(None),  # ended early: off the register
-            )
+            .where(*_on_the_register(today))
         )
     ).all()
     current: dict[int, tuple[Membership, Council, str | None]] = {}
@@ -90,12 +87,18 @@ async def current_members(session: AsyncSession, today: date) -> list[RegisterEn
 async def member_count(session: AsyncSession, today: date) -> int:
     """How many councils `current_members` lists, in one counting query (Home shows it on every
     render: it must not load and check the whole register)."""
-    counted = select(func.count(func.distinct(Membership.council_id))).where(
+    counted = select(func.count(func.distinct(Membership.council_id)))
+    return int((await session.exec(counted.where(*_on_the_register(today)))).one())
+
+
+def _on_the_register(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A membership that puts its council on the register `today`: its term covers the day and
+    it was not ended early."""
+    return (
         col(Membership.starts_on) <= today,
         col(Membership.ends_on) >= today,
         col(Membership.ended_at).is_(None),
     )
-    return int((await session.exec(counted)).one())
 
 
 def as_records(entries: list[RegisterEntry]) -> list[dict[str, str | None]]:
