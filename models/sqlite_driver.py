@@ -58,13 +58,10 @@ class OneTripCursor(aiosqlite.Cursor):
             cursor = connection._conn.cursor()
             try:
                 statement(cursor)
-                rows = cursor.fetchmany(BATCH) if cursor.description else []
             except BaseException:
                 cursor.close()
                 raise
-            left = cursor if len(rows) == BATCH else None
-            if left is None:
-                cursor.close()
+            rows, left = _batch(cursor) if cursor.description else _none(cursor)
             return cursor.description, cursor.rowcount, cursor.lastrowid, rows, left
 
         (
@@ -83,15 +80,11 @@ class OneTripCursor(aiosqlite.Cursor):
         if cursor is None:
             return False
 
-        def on_the_thread() -> tuple[Rows, int]:
-            rows = cursor.fetchmany(BATCH)
-            if len(rows) < BATCH:
-                cursor.close()
-            return rows, cursor.rowcount  # final once every row is fetched (RETURNING)
+        def on_the_thread() -> tuple[Rows, sqlite3.Cursor | None, int]:
+            rows, left = _batch(cursor)
+            return rows, left, cursor.rowcount  # final once every row is fetched (RETURNING)
 
-        rows, self._rowcount = await _on_its_thread(self._conn, on_the_thread)
-        if len(rows) < BATCH:
-            self._open = None
+        rows, self._open, self._rowcount = await _on_its_thread(self._conn, on_the_thread)
         self._rows.extend(rows)
         return bool(rows)
 
@@ -137,6 +130,22 @@ class OneTripCursor(aiosqlite.Cursor):
     @property
     def lastrowid(self) -> int | None:
         return self._lastrowid
+
+
+def _batch(cursor: sqlite3.Cursor) -> tuple[Rows, sqlite3.Cursor | None]:
+    """On the connection's thread: the next `BATCH` rows, and the cursor if more may follow
+    (closed once the rows run out)."""
+    rows = cursor.fetchmany(BATCH)
+    if len(rows) == BATCH:
+        return rows, cursor
+    cursor.close()
+    return rows, None
+
+
+def _none(cursor: sqlite3.Cursor) -> tuple[Rows, None]:
+    """On the connection's thread: a statement without rows is done with its cursor."""
+    cursor.close()
+    return [], None
 
 
 async def _on_its_thread(connection: aiosqlite.Connection, work: Callable[[], T]) -> T:
